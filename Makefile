@@ -1,0 +1,107 @@
+# mediad — the one entry point. `make check` is what CI and newcomers run.
+# Out-of-tree build in $(BUILD); sanitizer and clang builds are the same
+# rules with another BUILD and CC.
+
+VERSION   := 0.1
+PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+BINDIR    ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/lib/mediad
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+DESTDIR   ?=
+
+BUILD     ?= build
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+             -Wmissing-prototypes -Wno-format-nonliteral
+CPPFLAGS  += -std=c11 -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" -Ilib -MMD -MP
+SAN       ?=
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN)
+
+PKGS_DAEMON := libudev blkid mount
+DAEMON_CFLAGS := $(shell pkg-config --cflags $(PKGS_DAEMON) 2>/dev/null)
+DAEMON_LIBS   := $(shell pkg-config --libs $(PKGS_DAEMON) 2>/dev/null) -lev
+
+LIB_SRC    := lib/utf8.c lib/name.c lib/record.c lib/config.c lib/options.c lib/log.c
+DAEMON_SRC := daemon/main.c daemon/events.c daemon/monitor.c daemon/device.c \
+              daemon/probe.c daemon/policy.c daemon/media.c daemon/publish.c \
+              daemon/mounts.c daemon/watch.c
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIB_OBJ    := $(call obj,$(LIB_SRC))
+DAEMON_OBJ := $(call obj,$(DAEMON_SRC))
+# the pure parts of the daemon, linked into unit tests
+DAEMON_PURE_OBJ := $(call obj,daemon/policy.c daemon/media.c)
+
+UNIT_TESTS := name record config options media policy
+UNIT_BINS  := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
+
+PROGS := $(BUILD)/mediad
+
+.PHONY: all check check-quick unit asan clang-build cppcheck clang-tidy \
+        integration demo install deps clean
+all: $(PROGS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(DAEMON_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/mediad: $(DAEMON_OBJ) $(LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DAEMON_LIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) $(DAEMON_PURE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) -o $@ $^ -lcmocka
+
+# ---- tests ---------------------------------------------------------------
+PROVE := prove --timer
+
+unit: $(UNIT_BINS)
+	CMOCKA_MESSAGE_OUTPUT=TAP $(PROVE) -e '' $(UNIT_BINS)
+
+# Unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan:
+	$(MAKE) --no-print-directory BUILD=build/asan CC=clang \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	  CFLAGS="-O1 -g" unit
+
+# Warnings from clang as well as gcc: the whole tree built with clang.
+clang-build:
+	$(MAKE) --no-print-directory BUILD=build/clang CC=clang all $(UNIT_BINS:build/%=build/clang/%)
+
+cppcheck:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr --std=c11 -D_GNU_SOURCE -Ilib -Idaemon \
+	  --suppress=missingIncludeSystem lib daemon
+
+clang-tidy:
+	clang-tidy --quiet --warnings-as-errors='*' $(LIB_SRC) $(DAEMON_SRC) -- \
+	  $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) 2>&1 | grep -v 'warnings generated' || true
+
+integration: all
+	tests/integration/run
+
+# Quick loop for development: everything on the host, no QEMU.
+check-quick: all unit asan clang-build cppcheck integration
+
+check: deps
+	$(MAKE) --no-print-directory check-quick
+
+deps:
+	@tests/install-deps
+
+demo: all
+	tests/demo
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)
+	install -m 0755 $(BUILD)/mediad $(DESTDIR)$(SBINDIR)/mediad
+	test -e $(DESTDIR)$(SYSCONFDIR)/mediad.conf || \
+	  install -m 0644 rules/mediad.conf $(DESTDIR)$(SYSCONFDIR)/mediad.conf
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,196 @@
+/* Device events: add, change, remove and re-enumeration. Every handler
+ * ends with the published state equal to what it learned about that one
+ * device; handlers are idempotent, so a duplicate event is harmless. */
+#include "mediad.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/sysmacros.h>
+#include <libudev.h>
+
+#include "device.h"
+#include "log.h"
+#include "monitor.h"
+#include "policy.h"
+#include "probe.h"
+
+static void forget(struct mediad *md, struct medium *e, bool gone)
+{
+	if (e->offered && gone && e->rec.mountpoint[0]) {
+		/* The device is gone: detach the mount now so nothing blocks
+		 * on it; whatever was not yet written is lost. */
+		log_warn("%s (%s) removed while mounted on %s: detaching; unwritten data may be lost",
+			 e->rec.name, e->rec.devname, e->rec.mountpoint);
+		if (umount2(e->rec.mountpoint, MNT_DETACH) < 0 && errno != EINVAL &&
+		    errno != ENOENT)
+			log_err("%s: lazy unmount of %s failed: %m", e->rec.name,
+				e->rec.mountpoint);
+	}
+	publish_withdraw(&md->pub, e);
+	watch_remove(&md->watch, e->devnum);
+	if (e->offered)
+		log_info("%s (%s) withdrawn", e->rec.name, e->rec.devname);
+	media_remove(&md->media, e);
+}
+
+static void publish(struct mediad *md, struct medium *e)
+{
+	int r = publish_write(&md->pub, e);
+
+	if (r < 0)
+		log_err("%s (%s): cannot publish: %s", e->offered ? e->rec.name : e->rec.kname,
+			e->rec.devname, strerror(-r));
+}
+
+void events_handle(struct mediad *md, struct udev_device *d, const char *action)
+{
+	dev_t devnum = udev_device_get_devnum(d);
+	struct medium *old = media_find(&md->media, devnum);
+	struct devinfo info;
+	struct record rec;
+	const char *ours, *system;
+	enum verdict v;
+
+	md->events++;
+	if (!strcmp(action, "remove") ||
+	    device_read(d, md->source == SOURCE_UDEV, &info) == 0 ||
+	    (info.loop && !md->cfg.include_loop) || info.size == 0) {
+		if (old)
+			forget(md, old, true);
+		return;
+	}
+	/* Mounted by the system: that says all; no need to read it. */
+	mounts_find(&md->mounts, devnum, info.devname, &ours, &system);
+	if (!info.udev_probed && !system) {
+		int r = probe_device(info.devname, &info.fs);
+
+		if (r < 0 && r != -ENODATA)
+			log_debug("%s: %s", info.devname, info.fs.error);
+	}
+	v = policy_classify(&info, &md->cfg, &md->opts, system, &rec);
+	if (v == VERDICT_SKIP) {
+		if (old)
+			forget(md, old, true);
+		return;
+	}
+	if (ours)
+		snprintf(rec.mountpoint, sizeof(rec.mountpoint), "%s", ours);
+	if (old && old->offered == (v == VERDICT_OFFERED) &&
+	    media_same_identity(&old->rec, &rec)) {
+		/* Same medium: keep its name; rewrite only what changed. */
+		memcpy(rec.name, old->rec.name, sizeof(rec.name));
+		if (memcmp(&rec, &old->rec, sizeof(rec))) {
+			old->rec = rec;
+			publish(md, old);
+		}
+		return;
+	}
+	if (old)
+		forget(md, old, false);
+	if (v == VERDICT_OFFERED)
+		media_pick_name(&md->media, &rec,
+				ours ? mounts_auto_name(&md->mounts, ours) : NULL);
+	old = media_add(&md->media, devnum, v == VERDICT_OFFERED, &rec);
+	if (!old) {
+		log_err("%s: out of memory", info.devname);
+		return;
+	}
+	publish(md, old);
+	watch_add(&md->watch, info.devname, devnum);
+	if (v == VERDICT_OFFERED)
+		log_info("%s (%s, %s) published", rec.name, rec.devname, rec.fstype);
+	else
+		log_info("%s ignored: %s", rec.devname, rec.reason);
+}
+
+struct rescan_ctx {
+	struct mediad *md;
+	dev_t *seen;
+	size_t n, cap;
+};
+
+static void rescan_one(struct udev_device *d, void *arg)
+{
+	struct rescan_ctx *c = arg;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		dev_t *s = realloc(c->seen, cap * sizeof(*s));
+
+		if (!s)
+			return;
+		c->seen = s;
+		c->cap = cap;
+	}
+	c->seen[c->n++] = udev_device_get_devnum(d);
+	events_handle(c->md, d, "add");
+}
+
+int events_rescan(struct mediad *md)
+{
+	struct rescan_ctx c = { .md = md };
+	int r;
+
+	md->rescans++;
+	r = monitor_enumerate(md->udev, md->source, rescan_one, &c);
+	if (r < 0) {
+		free(c.seen);
+		return r;
+	}
+	/* Whatever we know of that the enumeration did not see is gone. */
+	for (size_t i = 0; i < md->media.n;) {
+		struct medium *e = md->media.v[i];
+		bool found = false;
+
+		for (size_t k = 0; k < c.n && !found; k++)
+			found = c.seen[k] == e->devnum;
+		if (found)
+			i++;
+		else
+			forget(md, e, true); /* moves the last entry to i */
+	}
+	free(c.seen);
+	return 0;
+}
+
+void events_mounts_changed(struct mediad *md)
+{
+	if (!mounts_refresh(&md->mounts))
+		return;
+	for (size_t i = 0; i < md->media.n; i++) {
+		struct medium *e = md->media.v[i];
+		const char *ours, *system;
+		const char *now;
+
+		if (!e->offered)
+			continue;
+		mounts_find(&md->mounts, e->devnum, e->rec.devname, &ours, &system);
+		now = ours ? ours : system ? system : "";
+		if (!strcmp(now, e->rec.mountpoint))
+			continue;
+		log_info("%s (%s) %s%s", e->rec.name, e->rec.devname,
+			 *now ? "mounted on " : "unmounted", now);
+		snprintf(e->rec.mountpoint, sizeof(e->rec.mountpoint), "%s", now);
+		publish(md, e);
+	}
+}
+
+void events_device_written(dev_t devnum, void *arg)
+{
+	struct mediad *md = arg;
+	struct udev_device *d = udev_device_new_from_devnum(md->udev, 'b', devnum);
+
+	if (!d)
+		return; /* gone: its remove event follows */
+	log_debug("%s written to: re-probing", udev_device_get_devnode(d));
+	events_handle(md, d, "change");
+	udev_device_unref(d);
+}
+
+void events_stop(struct mediad *md)
+{
+	publish_stop(&md->pub, &md->media);
+}

@@ -1,0 +1,355 @@
+/* mediad: command line, configuration, start-up order and the event loop.
+ * Start-up order matters: the monitor listens before coldplug enumerates,
+ * so no device can slip between the two. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <libudev.h>
+
+#include "log.h"
+#include "mediad.h"
+#include "monitor.h"
+
+#ifndef VERSION
+#define VERSION "0.1"
+#endif
+
+#define DEFAULT_RCVBUF (128 * 1024 * 1024)
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: mediad [OPTION]...\n"
+		"Publishes removable media in <media_dir>/list for mounting on demand.\n\n"
+		"  -f, --foreground        stay in the foreground, log to stderr\n"
+		"  -c, --config FILE       configuration file (default %s)\n"
+		"  -s, --state-dir DIR     state directory (default /run/mediad)\n"
+		"  -m, --media-dir DIR     media directory (default /media)\n"
+		"  -S, --source SRC        event source: auto, udev or kernel\n"
+		"  -l, --log-level LEVEL   err, warning, notice, info or debug\n"
+		"      --rcvbuf BYTES      netlink receive buffer (tests shrink it)\n"
+		"  -t, --test              check the configuration and exit\n"
+		"  -h, --help              show this help\n"
+		"  -V, --version           show the version\n",
+		CONFIG_DEFAULT_PATH);
+}
+
+static void on_monitor(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mediad *md = w->data;
+	struct udev_device *d;
+
+	(void)loop;
+	(void)revents;
+	for (;;) {
+		errno = 0;
+		d = udev_monitor_receive_device(md->mon);
+		if (!d)
+			break;
+		events_handle(md, d, udev_device_get_action(d) ? udev_device_get_action(d)
+								 : "change");
+		udev_device_unref(d);
+	}
+	if (errno == ENOBUFS) {
+		/* The kernel dropped events: what we know may be wrong. */
+		log_warn("netlink receive buffer overflowed: re-enumerating devices");
+		events_rescan(md);
+	}
+}
+
+static void on_mounts(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	events_mounts_changed(w->data);
+}
+
+static void on_watch(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mediad *md = w->data;
+
+	(void)loop;
+	(void)revents;
+	watch_dispatch(&md->watch, events_device_written, md);
+}
+
+static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)revents;
+	log_info("signal %d: stopping", w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct mediad *md = w->data;
+	struct config c;
+	char err[CONFIG_ERR_BUF];
+
+	(void)loop;
+	(void)revents;
+	config_defaults(&c);
+	if (config_load(&c, md->config_path, true, err) < 0) {
+		log_err("reload refused, keeping the running configuration: %s", err);
+		return;
+	}
+	/* Directories and the source are fixed for the life of the process. */
+	memcpy(c.state_dir, md->cfg.state_dir, sizeof(c.state_dir));
+	memcpy(c.media_dir, md->cfg.media_dir, sizeof(c.media_dir));
+	c.source = md->cfg.source;
+	md->cfg = c;
+	log_set_level(c.log_level);
+	log_info("configuration reloaded from %s", md->config_path);
+	events_rescan(md);
+}
+
+static bool have_ntfs3(void)
+{
+	char line[128];
+	bool found = false;
+	FILE *f = fopen("/proc/filesystems", "re");
+
+	if (f) {
+		while (!found && fgets(line, sizeof(line), f))
+			found = strstr(line, "\tntfs3\n") != NULL;
+		fclose(f);
+	}
+	if (!found) {
+		/* not loaded yet, but loadable? */
+		char path[300];
+		struct stat st;
+		const char *rel = getenv("MEDIAD_KERNEL_RELEASE");
+		FILE *o = fopen("/proc/sys/kernel/osrelease", "re");
+		char ver[128] = "";
+
+		if (o) {
+			if (!fgets(ver, sizeof(ver), o))
+				ver[0] = '\0';
+			fclose(o);
+			ver[strcspn(ver, "\n")] = '\0';
+		}
+		snprintf(path, sizeof(path), "/lib/modules/%s/kernel/fs/ntfs3",
+			 rel ? rel : ver);
+		found = stat(path, &st) == 0;
+	}
+	return found;
+}
+
+/* The owner FAT-like filesystems get: the first ordinary user (uid 1000,
+ * the live user on our CD), else root. */
+static void pick_mount_user(struct opts_policy *o)
+{
+	struct passwd *pw = getpwuid(1000);
+
+	o->uid = pw ? pw->pw_uid : 0;
+	o->gid = pw ? pw->pw_gid : 0;
+}
+
+/* Detaches from the terminal; the parent exits only when the child says it
+ * has published the coldplugged media (or failed), so that "mediad && ls
+ * /media/list" sees them. Returns the fd to report readiness on. */
+static int daemonize(void)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid > 0) {
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 1 && c == 'R' ? 0 : 1);
+	}
+	close(p[0]);
+	setsid();
+	if (chdir("/") < 0)
+		return -1;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		close(null);
+	}
+	return p[1];
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "media-dir", required_argument, NULL, 'm' },
+		{ "source", required_argument, NULL, 'S' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "rcvbuf", required_argument, NULL, 'R' },
+		{ "test", no_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct mediad md; /* large (records); not on the stack */
+	const char *overrides[4][2] = { { NULL, NULL } };
+	size_t n_over = 0;
+	bool foreground = false, test_only = false;
+	char err[CONFIG_ERR_BUF];
+	int opt, ready_fd = -1, r;
+
+	md.config_path = CONFIG_DEFAULT_PATH;
+	md.rcvbuf = DEFAULT_RCVBUF;
+	while ((opt = getopt_long(argc, argv, "fc:s:m:S:l:thV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			foreground = true;
+			break;
+		case 'c':
+			md.config_path = optarg;
+			break;
+		case 's':
+			overrides[n_over][0] = "state_dir";
+			overrides[n_over++][1] = optarg;
+			break;
+		case 'm':
+			overrides[n_over][0] = "media_dir";
+			overrides[n_over++][1] = optarg;
+			break;
+		case 'S':
+			overrides[n_over][0] = "source";
+			overrides[n_over++][1] = optarg;
+			break;
+		case 'l':
+			overrides[n_over][0] = "log_level";
+			overrides[n_over++][1] = optarg;
+			break;
+		case 'R':
+			md.rcvbuf = atoi(optarg);
+			break;
+		case 't':
+			test_only = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("mediad %s\n", VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+		if (n_over == 4) /* each option at most once is plenty */
+			n_over = 3;
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	config_defaults(&md.cfg);
+	if (config_load(&md.cfg, md.config_path,
+			!strcmp(md.config_path, CONFIG_DEFAULT_PATH), err) < 0) {
+		fprintf(stderr, "mediad: %s\n", err);
+		return 1;
+	}
+	for (size_t i = 0; i < n_over; i++) {
+		if (config_set(&md.cfg, overrides[i][0], overrides[i][1], err) < 0) {
+			fprintf(stderr, "mediad: command line: %s\n", err);
+			return 2;
+		}
+	}
+	if (test_only) {
+		printf("%s: configuration ok\n", md.config_path);
+		return 0;
+	}
+	if (!foreground && (ready_fd = daemonize()) < 0) {
+		fprintf(stderr, "mediad: cannot daemonize: %s\n", strerror(errno));
+		return 1;
+	}
+	log_setup("mediad", !foreground, md.cfg.log_level);
+	signal(SIGPIPE, SIG_IGN);
+
+	pick_mount_user(&md.opts);
+	md.opts.have_ntfs3 = have_ntfs3();
+	media_init(&md.media);
+	if (publish_open(&md.pub, &md.cfg, err) < 0) {
+		log_err("%s", err);
+		return 1;
+	}
+	if ((r = mounts_open(&md.mounts, md.cfg.media_dir)) < 0) {
+		log_err("cannot watch mounts: %s", strerror(-r));
+		return 1;
+	}
+	md.source = monitor_pick_source(md.cfg.source);
+	md.watch.fd = -1;
+	if (md.source == SOURCE_KERNEL && (r = watch_open(&md.watch)) < 0)
+		log_warn("cannot watch device nodes (relabels will go unseen): %s",
+			 strerror(-r));
+	md.udev = udev_new();
+	if (!md.udev || !(md.mon = monitor_open(md.udev, md.source, md.rcvbuf))) {
+		log_err("cannot open the %s monitor: %m", config_source_name(md.source));
+		return 1;
+	}
+	log_info("mediad %s starting: source %s, state %s, media %s", VERSION,
+		 config_source_name(md.source), md.cfg.state_dir, md.cfg.media_dir);
+
+	/* Coldplug: the monitor already queues events; names the previous
+	 * instance gave are honoured for media still present. */
+	publish_load_hints(&md.pub, &md.media);
+	r = events_rescan(&md);
+	media_drop_hints(&md.media);
+	publish_sweep(&md.pub, &md.media);
+	if (r < 0) {
+		log_err("cannot enumerate block devices: %s", strerror(-r));
+		return 1;
+	}
+	log_info("coldplug: %zu devices known", md.media.n);
+
+	md.loop = ev_default_loop(EVFLAG_AUTO);
+	ev_io_init(&md.mon_io, on_monitor, udev_monitor_get_fd(md.mon), EV_READ);
+	md.mon_io.data = &md;
+	ev_io_start(md.loop, &md.mon_io);
+	ev_io_init(&md.mounts_io, on_mounts, mounts_fd(&md.mounts), EV_READ);
+	md.mounts_io.data = &md;
+	ev_io_start(md.loop, &md.mounts_io);
+	if (md.watch.fd >= 0) {
+		ev_io_init(&md.watch_io, on_watch, md.watch.fd, EV_READ);
+		md.watch_io.data = &md;
+		ev_io_start(md.loop, &md.watch_io);
+	}
+	ev_signal_init(&md.sig_term, on_stop, SIGTERM);
+	ev_signal_init(&md.sig_int, on_stop, SIGINT);
+	ev_signal_init(&md.sig_hup, on_hup, SIGHUP);
+	md.sig_hup.data = &md;
+	ev_signal_start(md.loop, &md.sig_term);
+	ev_signal_start(md.loop, &md.sig_int);
+	ev_signal_start(md.loop, &md.sig_hup);
+
+	if (ready_fd >= 0) {
+		if (write(ready_fd, "R", 1) != 1)
+			log_warn("cannot report readiness: %m");
+		close(ready_fd);
+	}
+	ev_run(md.loop, 0);
+
+	events_stop(&md);
+	log_info("stopped after %lu events, %lu rescans", md.events, md.rescans);
+	media_free(&md.media);
+	mounts_close(&md.mounts);
+	watch_close(&md.watch);
+	publish_close(&md.pub);
+	udev_monitor_unref(md.mon);
+	udev_unref(md.udev);
+	ev_loop_destroy(md.loop);
+	return 0;
+}

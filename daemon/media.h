@@ -1,0 +1,56 @@
+/* The daemon's table of known block devices (offered and ignored) and the
+ * naming rules that give each offered medium a name that is unique and
+ * stays the same while the medium stays plugged in. */
+#ifndef MEDIAD_MEDIA_H
+#define MEDIAD_MEDIA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "record.h"
+
+struct medium {
+	dev_t devnum;
+	bool offered;
+	struct record rec;
+};
+
+struct media {
+	struct medium **v; /* owned; each element owned */
+	size_t n, cap;
+	/* names an earlier instance gave (records it left, or the memo of a
+	 * clean stop): honoured during coldplug, then dropped */
+	struct record *hints;
+	bool *hint_used;
+	size_t n_hints;
+};
+
+void media_init(struct media *m);
+void media_free(struct media *m);
+
+struct medium *media_find(const struct media *m, dev_t devnum);
+struct medium *media_find_name(const struct media *m, const char *name);
+/* Takes a copy of rec; returns the new entry or NULL on ENOMEM. */
+struct medium *media_add(struct media *m, dev_t devnum, bool offered,
+			 const struct record *rec);
+void media_remove(struct media *m, struct medium *e);
+
+/* Same filesystem on the same device: a change event that keeps this keeps
+ * the name. */
+bool media_same_identity(const struct record *a, const struct record *b);
+
+/* Picks the name for an offered medium described by rec (label, vendor,
+ * model, kname, devnum, diskseq, uuid). mounted_name: the X of an existing
+ * <media_dir>/auto/X mount of this device, or NULL. Writes into rec->name. */
+void media_pick_name(struct media *m, struct record *rec, const char *mounted_name);
+
+/* Records of an earlier instance (copied), used by media_pick_name until
+ * media_drop_hints(). */
+int media_add_hint(struct media *m, const struct record *rec);
+void media_drop_hints(struct media *m);
+
+/* The name's base before any collision suffix (for tests). */
+void media_base_name(const struct record *rec, char out[NAME_BUF]);
+
+#endif

@@ -1,0 +1,55 @@
+/* The daemon's state, shared by the event handlers and main(). One
+ * instance, passed explicitly; no hidden globals. */
+#ifndef MEDIAD_MEDIAD_H
+#define MEDIAD_MEDIAD_H
+
+#include <stdbool.h>
+#include <ev.h>
+
+#include "config.h"
+#include "media.h"
+#include "mounts.h"
+#include "options.h"
+#include "publish.h"
+#include "watch.h"
+
+struct udev;
+struct udev_device;
+struct udev_monitor;
+
+struct mediad {
+	struct config cfg;
+	const char *config_path;
+	struct opts_policy opts;
+	enum source source;       /* resolved: udev or kernel */
+	int rcvbuf;
+	struct udev *udev;
+	struct udev_monitor *mon;
+	struct ev_loop *loop;
+	ev_io mon_io, mounts_io, watch_io;
+	ev_signal sig_term, sig_int, sig_hup;
+	struct media media;
+	struct publisher pub;
+	struct mounts mounts;
+	struct watch watch;       /* kernel source only (udevd watches itself) */
+	unsigned long events;     /* uevents handled, for the log */
+	unsigned long rescans;
+};
+
+/* Handles one device event: action is "add", "change", "remove", ... */
+void events_handle(struct mediad *md, struct udev_device *d, const char *action);
+
+/* Coldplug and re-enumeration after lost events: makes the published
+ * state equal to the devices present. */
+int events_rescan(struct mediad *md);
+
+/* Re-reads mount state into the records (libmount monitor fired). */
+void events_mounts_changed(struct mediad *md);
+
+/* A device node was closed after writing (kernel source). */
+void events_device_written(dev_t devnum, void *md);
+
+/* Withdraws everything (clean stop). */
+void events_stop(struct mediad *md);
+
+#endif

@@ -1,0 +1,106 @@
+/* libmount monitor and mountinfo lookups. Never polls: the monitor's fd is
+ * watched by the event loop, and the table is re-read only on change. */
+#include "mounts.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <libmount.h>
+
+static int reload(struct mounts *m)
+{
+	struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+
+	if (!tb)
+		return -errno ? -errno : -EIO;
+	if (m->tb)
+		mnt_unref_table(m->tb);
+	m->tb = tb;
+	return 0;
+}
+
+int mounts_open(struct mounts *m, const char *media_dir)
+{
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->auto_dir, sizeof(m->auto_dir), "%s/auto/", media_dir);
+	m->mon = mnt_new_monitor();
+	if (!m->mon)
+		return -ENOMEM;
+	r = mnt_monitor_enable_kernel(m->mon, 1);
+	if (r == 0)
+		r = mnt_monitor_get_fd(m->mon) < 0 ? -EIO : 0;
+	if (r == 0)
+		r = reload(m);
+	if (r < 0)
+		mounts_close(m);
+	return r;
+}
+
+void mounts_close(struct mounts *m)
+{
+	if (m->mon)
+		mnt_unref_monitor(m->mon);
+	if (m->tb)
+		mnt_unref_table(m->tb);
+	m->mon = NULL;
+	m->tb = NULL;
+}
+
+int mounts_fd(const struct mounts *m)
+{
+	return mnt_monitor_get_fd(m->mon);
+}
+
+bool mounts_refresh(struct mounts *m)
+{
+	bool changed = false;
+
+	while (mnt_monitor_next_change(m->mon, NULL, NULL) == 0)
+		changed = true;
+	if (changed)
+		reload(m);
+	return changed;
+}
+
+const char *mounts_auto_name(const struct mounts *m, const char *target)
+{
+	size_t len = strlen(m->auto_dir);
+
+	if (!target || strncmp(target, m->auto_dir, len) || !target[len] ||
+	    strchr(target + len, '/'))
+		return NULL;
+	return target + len;
+}
+
+void mounts_find(const struct mounts *m, dev_t devnum, const char *devname,
+		 const char **ours, const char **system)
+{
+	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+
+	*ours = *system = NULL;
+	if (!it || !m->tb) {
+		mnt_free_iter(it);
+		return;
+	}
+	while (mnt_table_next_fs(m->tb, it, &fs) == 0) {
+		const char *src = mnt_fs_get_srcpath(fs);
+		const char *target = mnt_fs_get_target(fs);
+
+		/* btrfs reports an anonymous device number; its source path
+		 * still names the block device */
+		if (mnt_fs_get_devno(fs) != devnum && !(src && !strcmp(src, devname)))
+			continue;
+		if (!target)
+			continue;
+		if (mounts_auto_name(m, target)) {
+			if (!*ours)
+				*ours = target;
+		} else if (!*system) {
+			*system = target;
+		}
+	}
+	mnt_free_iter(it);
+}

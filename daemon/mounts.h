@@ -1,0 +1,35 @@
+/* Mount tracking with libmount: a parsed copy of this namespace's
+ * mountinfo, refreshed only when libmount's monitor says it changed. */
+#ifndef MEDIAD_MOUNTS_H
+#define MEDIAD_MOUNTS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct libmnt_monitor;
+struct libmnt_table;
+
+struct mounts {
+	struct libmnt_monitor *mon;
+	struct libmnt_table *tb;
+	char auto_dir[300]; /* "<media_dir>/auto/" */
+};
+
+int mounts_open(struct mounts *m, const char *media_dir);
+void mounts_close(struct mounts *m);
+int mounts_fd(const struct mounts *m);
+
+/* Drains the monitor; when anything changed, re-reads the table and
+ * returns true. */
+bool mounts_refresh(struct mounts *m);
+
+/* Where devnum/devname is mounted. *ours: first mount under
+ * <media_dir>/auto/ (or NULL); *system: first mount elsewhere (or NULL).
+ * Pointers are valid until the next refresh. */
+void mounts_find(const struct mounts *m, dev_t devnum, const char *devname,
+		 const char **ours, const char **system);
+
+/* The NAME of a "<media_dir>/auto/NAME" mount point, or NULL. */
+const char *mounts_auto_name(const struct mounts *m, const char *target);
+
+#endif

@@ -1,0 +1,13 @@
+/* Filesystem identification with libblkid, for devices udev has not
+ * already probed. */
+#ifndef MEDIAD_PROBE_H
+#define MEDIAD_PROBE_H
+
+#include "device.h"
+
+/* Probes devname and fills fs. Returns 0 when something was identified
+ * (fs->found or fs->pttype), or a negative errno with fs->error set to a
+ * reason fit for a user: nothing found, ambivalent, I/O error. */
+int probe_device(const char *devname, struct fsinfo *fs);
+
+#endif

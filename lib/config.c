@@ -1,0 +1,227 @@
+/* Config parsing. Input is untrusted text (a config file may be edited by
+ * hand and is fuzzed): bounded copies only, and a failed parse leaves the
+ * caller's configuration exactly as it was. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#define CONFIG_MAX_BYTES (64 * 1024)
+
+void config_defaults(struct config *c)
+{
+	memset(c, 0, sizeof(*c));
+	strcpy(c->state_dir, "/run/mediad");
+	strcpy(c->media_dir, "/media");
+	c->source = SOURCE_AUTO;
+	c->include_loop = false;
+	c->log_level = LOG_INFO;
+}
+
+const char *config_source_name(enum source s)
+{
+	switch (s) {
+	case SOURCE_UDEV:
+		return "udev";
+	case SOURCE_KERNEL:
+		return "kernel";
+	default:
+		return "auto";
+	}
+}
+
+static int set_bool(bool *b, const char *v)
+{
+	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
+		*b = true;
+	else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
+		*b = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int set_path(char *dst, size_t size, const char *v, char *err,
+		    const char *key)
+{
+	size_t len = strlen(v);
+
+	if (v[0] != '/' || len >= size || strstr(v, "/../") ||
+	    (len >= 3 && !strcmp(v + len - 3, "/.."))) {
+		snprintf(err, CONFIG_ERR_BUF,
+			 "%s must be an absolute path without '..' (at most %zu bytes)",
+			 key, size - 1);
+		return -EINVAL;
+	}
+	memcpy(dst, v, len + 1);
+	/* One canonical form: no trailing slash (except "/" itself). */
+	while (len > 1 && dst[len - 1] == '/')
+		dst[--len] = '\0';
+	return 0;
+}
+
+static const char *const level_names[] = {
+	[LOG_ERR] = "err", [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
+	[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
+};
+
+int config_set(struct config *c, const char *key, const char *v, char *err)
+{
+	if (!strcmp(key, "state_dir"))
+		return set_path(c->state_dir, sizeof(c->state_dir), v, err, key);
+	if (!strcmp(key, "media_dir"))
+		return set_path(c->media_dir, sizeof(c->media_dir), v, err, key);
+	if (!strcmp(key, "source")) {
+		if (!strcmp(v, "auto"))
+			c->source = SOURCE_AUTO;
+		else if (!strcmp(v, "udev"))
+			c->source = SOURCE_UDEV;
+		else if (!strcmp(v, "kernel"))
+			c->source = SOURCE_KERNEL;
+		else
+			goto badval;
+		return 0;
+	}
+	if (!strcmp(key, "include_loop")) {
+		if (set_bool(&c->include_loop, v) < 0)
+			goto badval;
+		return 0;
+	}
+	if (!strcmp(key, "log_level")) {
+		for (int i = 0; i < (int)(sizeof(level_names) / sizeof(level_names[0])); i++)
+			if (level_names[i] && !strcmp(v, level_names[i])) {
+				c->log_level = i;
+				return 0;
+			}
+		goto badval;
+	}
+	if (!strcmp(key, "ignore")) {
+		if (c->n_ignore >= CONFIG_MAX_IGNORE) {
+			snprintf(err, CONFIG_ERR_BUF, "more than %d ignore entries",
+				 CONFIG_MAX_IGNORE);
+			return -EINVAL;
+		}
+		if (!*v || strlen(v) >= sizeof(c->ignore[0]))
+			goto badval;
+		strcpy(c->ignore[c->n_ignore++], v);
+		return 0;
+	}
+	snprintf(err, CONFIG_ERR_BUF, "unknown key '%.64s'", key);
+	return -EINVAL;
+badval:
+	snprintf(err, CONFIG_ERR_BUF, "bad value for %s: '%.64s'", key, v);
+	return -EINVAL;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int config_parse(struct config *out, const char *buf, size_t len,
+		 const char *name, char *err)
+{
+	/* Parse into a copy so a bad file changes nothing. The copy is large
+	 * (ignore list), so it lives on the heap. */
+	struct config *c = malloc(sizeof(*c));
+	char line[1024];
+	size_t pos = 0;
+	int lineno = 0;
+
+	if (!c) {
+		snprintf(err, CONFIG_ERR_BUF, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	*c = *out;
+	while (pos < len) {
+		const char *start = buf + pos;
+		const char *nl = memchr(start, '\n', len - pos);
+		size_t llen = nl ? (size_t)(nl - start) : len - pos;
+		char why[CONFIG_ERR_BUF];
+		char *key, *val, *eq;
+
+		pos += llen + (nl ? 1 : 0);
+		lineno++;
+		if (llen >= sizeof(line)) {
+			snprintf(err, CONFIG_ERR_BUF, "%s:%d: line too long", name, lineno);
+			goto fail;
+		}
+		memcpy(line, start, llen);
+		line[llen] = '\0';
+		if (memchr(line, '\0', llen)) {
+			snprintf(err, CONFIG_ERR_BUF, "%s:%d: NUL byte", name, lineno);
+			goto fail;
+		}
+		key = trim(line);
+		if (*key == '\0' || *key == '#')
+			continue;
+		eq = strchr(key, '=');
+		if (!eq) {
+			snprintf(err, CONFIG_ERR_BUF, "%s:%d: expected 'key = value'",
+				 name, lineno);
+			goto fail;
+		}
+		*eq = '\0';
+		key = trim(key);
+		val = trim(eq + 1);
+		if (config_set(c, key, val, why) < 0) {
+			snprintf(err, CONFIG_ERR_BUF, "%.200s:%d: %.280s", name, lineno, why);
+			goto fail;
+		}
+	}
+	*out = *c;
+	free(c);
+	return 0;
+fail:
+	free(c);
+	return -EINVAL;
+}
+
+int config_load(struct config *c, const char *path, bool missing_ok, char *err)
+{
+	char *buf;
+	ssize_t n;
+	size_t len = 0;
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ENOENT && missing_ok)
+			return 0;
+		snprintf(err, CONFIG_ERR_BUF, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	buf = malloc(CONFIG_MAX_BYTES);
+	if (!buf) {
+		close(fd);
+		snprintf(err, CONFIG_ERR_BUF, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	while ((n = read(fd, buf + len, CONFIG_MAX_BYTES - len)) > 0)
+		len += (size_t)n;
+	r = n < 0 ? -errno : 0;
+	close(fd);
+	if (r < 0)
+		snprintf(err, CONFIG_ERR_BUF, "%s: %s", path, strerror(-r));
+	else if (len == CONFIG_MAX_BYTES) {
+		snprintf(err, CONFIG_ERR_BUF, "%s: larger than %d bytes", path,
+			 CONFIG_MAX_BYTES);
+		r = -EFBIG;
+	} else
+		r = config_parse(c, buf, len, path, err);
+	free(buf);
+	return r;
+}

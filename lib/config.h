@@ -1,0 +1,44 @@
+/* mediad.conf: "key = value" lines, '#' starts a comment line. Read by the
+ * daemon, by auto.media (for state_dir) and by medialist. A bad line is an
+ * error naming file and line; nothing is half-applied. */
+#ifndef MEDIAD_CONFIG_H
+#define MEDIAD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/mediad.conf"
+#define CONFIG_MAX_IGNORE 64
+#define CONFIG_ERR_BUF 512
+
+enum source { SOURCE_AUTO, SOURCE_UDEV, SOURCE_KERNEL };
+
+struct config {
+	char state_dir[256];
+	char media_dir[256];
+	enum source source;
+	bool include_loop;
+	int log_level; /* syslog priority: LOG_ERR .. LOG_DEBUG */
+	/* "UUID=x", "LABEL=x" or a device ("sdb1", "/dev/sdb1"); raw bytes */
+	char ignore[CONFIG_MAX_IGNORE][256];
+	unsigned n_ignore;
+};
+
+void config_defaults(struct config *c);
+
+/* Applies one "key = value" setting (also used for command-line overrides).
+ * Returns 0 or -EINVAL with a message in err (CONFIG_ERR_BUF bytes). */
+int config_set(struct config *c, const char *key, const char *value, char *err);
+
+/* Reads path on top of c. A missing file is not an error when
+ * missing_ok. On error c is unchanged, err says "path:line: why", and the
+ * return is -errno or -EINVAL. */
+int config_load(struct config *c, const char *path, bool missing_ok, char *err);
+
+/* Parses a buffer (for tests and fuzzing); name is used in messages. */
+int config_parse(struct config *c, const char *buf, size_t len,
+		 const char *name, char *err);
+
+const char *config_source_name(enum source s);
+
+#endif

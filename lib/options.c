@@ -1,0 +1,169 @@
+/* Mount-option policy table. Everything here is decided once per medium in
+ * the daemon; nothing here may ever produce suid, dev or (with noexec)
+ * exec, whatever the configuration says. */
+#include "options.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { FAT_LIKE = 1, FORCE_RO = 2 };
+
+struct fstype_policy {
+	const char *blkid_type;
+	const char *mount_type;  /* NULL: same as blkid_type */
+	unsigned flags;
+	const char *defaults;    /* type-specific options; uid/gid appended */
+	const char *allowed;     /* override allow list, space separated;
+				  * "name=" allows any safe value */
+};
+
+/* Options every type may use in an override. */
+static const char common_allowed[] =
+	"ro rw noatime relatime nodiratime lazytime sync dirsync noexec exec";
+
+static const struct fstype_policy table[] = {
+	{ "vfat", NULL, FAT_LIKE, "fmask=0133,dmask=0022,shortname=mixed,utf8,flush",
+	  "uid= gid= fmask= dmask= umask= shortname= utf8 flush iocharset= codepage= errors= tz= time_offset= showexec quiet discard" },
+	{ "exfat", NULL, FAT_LIKE, "fmask=0133,dmask=0022",
+	  "uid= gid= fmask= dmask= umask= iocharset= errors= discard time_offset=" },
+	{ "ntfs", NULL, FAT_LIKE, NULL,
+	  "uid= gid= fmask= dmask= umask= windows_names iocharset= discard prealloc hide_dot_files" },
+	{ "ext2", NULL, 0, NULL, "errors= discard nodiscard noload" },
+	{ "ext3", NULL, 0, NULL, "errors= data= barrier nobarrier discard nodiscard noload" },
+	{ "ext4", NULL, 0, NULL, "errors= data= barrier nobarrier discard nodiscard noload" },
+	{ "btrfs", NULL, 0, NULL, "compress= compress-force= ssd nossd discard nodiscard autodefrag subvol= subvolid=" },
+	{ "xfs", NULL, 0, NULL, "discard nodiscard norecovery inode64 logbufs=" },
+	{ "f2fs", NULL, 0, NULL, "discard nodiscard" },
+	{ "hfsplus", NULL, 0, NULL, "uid= gid= umask= force" },
+	{ "iso9660", NULL, FORCE_RO, NULL, "uid= gid= mode= dmode= iocharset= utf8 norock nojoliet unhide" },
+	{ "udf", NULL, FORCE_RO, NULL, "uid= gid= mode= dmode= iocharset= utf8" },
+	{ "squashfs", NULL, FORCE_RO, NULL, "" },
+	{ "erofs", NULL, FORCE_RO, NULL, "" },
+};
+
+#define N_TYPES (sizeof(table) / sizeof(table[0]))
+
+int opts_type_index(const char *fstype)
+{
+	for (size_t i = 0; i < N_TYPES; i++)
+		if (!strcmp(table[i].blkid_type, fstype))
+			return (int)i;
+	return -1;
+}
+
+static int append(char *buf, size_t *len, const char *piece)
+{
+	int n;
+
+	if (!piece || !*piece)
+		return 0;
+	n = snprintf(buf + *len, OPTS_BUF - *len, "%s%s", *len ? "," : "", piece);
+	if (n < 0 || (size_t)n >= OPTS_BUF - *len)
+		return -ENOSPC;
+	*len += (size_t)n;
+	return 0;
+}
+
+int opts_for(const struct opts_policy *p, const char *fstype, bool readonly,
+	     bool internal, char mounttype[OPTS_TYPE_BUF], char options[OPTS_BUF])
+{
+	int i = opts_type_index(fstype);
+	const struct fstype_policy *t;
+	const char *mtype;
+	bool ro;
+	size_t len = 0;
+	char ids[64];
+	int r = 0;
+
+	if (i < 0)
+		return -EPROTONOSUPPORT;
+	t = &table[i];
+	mtype = t->mount_type ? t->mount_type : t->blkid_type;
+	if (!strcmp(fstype, "ntfs"))
+		mtype = p->have_ntfs3 ? "ntfs3" : "ntfs-3g";
+	snprintf(mounttype, OPTS_TYPE_BUF, "%s", mtype);
+	ro = readonly || (t->flags & FORCE_RO) || (internal && !p->internal_rw);
+	options[0] = '\0';
+	r |= append(options, &len, "nosuid,nodev");
+	if (p->noexec)
+		r |= append(options, &len, "noexec");
+	if (ro)
+		r |= append(options, &len, "ro");
+	if (p->override[i]) {
+		r |= append(options, &len, p->override[i]);
+	} else {
+		if (t->flags & FAT_LIKE) {
+			snprintf(ids, sizeof(ids), "uid=%u,gid=%u", (unsigned)p->uid,
+				 (unsigned)p->gid);
+			r |= append(options, &len, ids);
+		}
+		r |= append(options, &len, t->defaults);
+		if (!strcmp(mtype, "ntfs3"))
+			r |= append(options, &len, "fmask=0133,dmask=0022");
+		else if (!strcmp(mtype, "ntfs-3g"))
+			r |= append(options, &len, "fmask=0133,dmask=0022,windows_names");
+	}
+	return r ? -ENOSPC : 0;
+}
+
+/* True when word (wlen bytes) is in the space-separated list; entries
+ * ending in '=' match any "name=value". */
+static bool in_list(const char *list, const char *word, size_t wlen)
+{
+	const char *eq = memchr(word, '=', wlen);
+	size_t nlen = eq ? (size_t)(eq - word) + 1 : wlen;
+
+	for (const char *s = list; *s;) {
+		size_t elen = strcspn(s, " ");
+
+		if (elen == nlen && !memcmp(s, word, nlen))
+			return true;
+		s += elen;
+		while (*s == ' ')
+			s++;
+	}
+	return false;
+}
+
+int opts_check_override(const char *fstype, const char *options, bool noexec,
+			char *why, size_t why_size)
+{
+	int i = opts_type_index(fstype);
+
+	if (i < 0) {
+		snprintf(why, why_size, "mediad does not mount type '%.32s'", fstype);
+		return -EINVAL;
+	}
+	for (const char *s = options; *s;) {
+		size_t wlen = strcspn(s, ",");
+
+		for (size_t k = 0; k < wlen; k++) {
+			char c = s[k];
+
+			/* values stay inside autofs map syntax and mount(8)'s
+			 * option parser: no quotes, spaces, '&', '$', '\' */
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '=' || c == '_' ||
+			      c == '-' || c == '.' || c == ':')) {
+				snprintf(why, why_size, "bad character in option '%.*s'",
+					 (int)(wlen > 64 ? 64 : wlen), s);
+				return -EINVAL;
+			}
+		}
+		if (wlen == 0 || (!in_list(common_allowed, s, wlen) &&
+				  !in_list(table[i].allowed, s, wlen))) {
+			snprintf(why, why_size, "option '%.*s' is not allowed for %s",
+				 (int)(wlen > 64 ? 64 : wlen), s, fstype);
+			return -EINVAL;
+		}
+		if (noexec && wlen == 4 && !memcmp(s, "exec", 4)) {
+			snprintf(why, why_size, "option 'exec' conflicts with noexec = yes");
+			return -EINVAL;
+		}
+		s += wlen;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}

@@ -1,0 +1,58 @@
+/* The state-directory contract: one medium (or one ignored device) as a
+ * text record of "key=value" lines. Values are escaped so that no byte of a
+ * label can break a line; readers parse with record_parse() and never see a
+ * half-written record because writers rename() a complete temp file. */
+#ifndef MEDIAD_RECORD_H
+#define MEDIAD_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "name.h"
+
+#define RECORD_MAX_BYTES 8192 /* a record file is never larger */
+#define LABEL_BUF 512         /* longest label (NTFS: 128 UTF-16 units) */
+
+struct record {
+	char name[NAME_BUF];  /* published name (empty for ignored devices) */
+	char kname[64];       /* kernel name, e.g. "sdb1" */
+	char devname[128];    /* device node, e.g. "/dev/sdb1" */
+	unsigned devmajor, devminor;
+	uint64_t diskseq;     /* 0: the kernel does not give one */
+	char fstype[32];      /* as blkid names it */
+	char mounttype[32];   /* as mount(8) gets it, e.g. ntfs3 for ntfs */
+	char fsversion[32];
+	char usage[32];       /* blkid usage: filesystem, raid, crypto, other */
+	char label[LABEL_BUF]; /* raw label bytes, NUL-terminated */
+	char uuid[128];
+	char bus[16];         /* usb, ata, scsi, mmc, virtio, loop, ... */
+	char vendor[64];
+	char model[128];
+	char serial[128];
+	uint64_t size;        /* bytes */
+	bool readonly;
+	bool removable;       /* false: an internal disk */
+	char mountpoint[1024]; /* empty when not mounted */
+	char options[512];    /* mount options auto.media will use */
+	char reason[256];     /* why it is not offered (ignored records) */
+};
+
+/* Serialises r into buf (size bytes). Returns the length, or -ENOSPC. */
+int record_format(const struct record *r, char *buf, size_t size);
+
+/* Parses len bytes into r (zeroed first). Unknown keys are skipped so that
+ * older readers accept newer records. Returns 0, or -EINVAL with the
+ * 1-based line number of the first bad line in *bad_line (if not NULL). */
+int record_parse(const char *buf, size_t len, struct record *r, int *bad_line);
+
+/* Escapes len bytes of in into out (size bytes, NUL-terminated): '\\',
+ * control bytes and bytes that are not valid UTF-8 become "\\xHH"
+ * ("\\\\" and "\\n" for the common two). Returns the length or -ENOSPC. */
+int record_escape(const char *in, size_t len, char *out, size_t size);
+
+/* Inverse of record_escape. Returns the length (the result may hold NUL
+ * bytes only if the escaped text said so) or -EINVAL / -ENOSPC. */
+int record_unescape(const char *in, size_t len, char *out, size_t size);
+
+#endif

@@ -1,0 +1,141 @@
+# Shared harness for the host integration tests (TAP, run by prove).
+# Each test re-executes itself in a private mount namespace, makes its own
+# images with mkfs and its own loop devices, and removes all of them on
+# exit, however it exits. It never touches a device it did not create.
+#
+# MEDIAD_TEST_SOURCE=udev|kernel selects mediad's event source; the runner
+# (tests/integration/run) starts udevd for the udev pass when none runs.
+
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+SOURCE=${MEDIAD_TEST_SOURCE:-kernel}
+
+if [ -z "${MEDIAD_IN_NS:-}" ]; then
+	MEDIAD_IN_NS=1 exec unshare -m --propagation private "$(readlink -f "$0")" "$@"
+fi
+
+T=$(mktemp -d /tmp/mediad-test.XXXXXX)
+STATE=$T/state
+MEDIA=$T/media
+CONF=$T/mediad.conf
+LOG=$T/mediad.log
+LOOPS=""
+MEDIAD_PID=""
+AUTOMOUNT_PID=""
+N=0
+FAILED=0
+
+printf 'include_loop = yes\nlog_level = debug\n' > "$CONF"
+
+cleanup() {
+	[ -n "$MEDIAD_PID" ] && kill -9 "$MEDIAD_PID" 2>/dev/null
+	[ -n "$AUTOMOUNT_PID" ] && kill -9 "$AUTOMOUNT_PID" 2>/dev/null
+	# mounts first (they pin the loop devices), deepest first
+	grep -o " $T/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r |
+		while read -r m; do umount -l "$m" 2>/dev/null; done
+	for l in $LOOPS; do losetup -d "$l" 2>/dev/null; done
+	if [ "$FAILED" -ne 0 ] && [ -f "$LOG" ]; then
+		echo "# --- mediad log ($SOURCE) ---"
+		sed 's/^/# /' "$LOG" | tail -60
+	fi
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ok() { N=$((N + 1)); echo "ok $N - $*"; }
+not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $*"; }
+# check DESCRIPTION COMMAND...: one TAP line from a command's status
+check() {
+	d=$1; shift
+	if "$@"; then ok "$d"; else not_ok "$d"; fi
+}
+done_testing() { echo "1..$N"; [ "$FAILED" -eq 0 ]; }
+diag() { echo "# $*"; }
+
+# mkimg FILE FSTYPE LABEL [SIZE_MB]: a fresh filesystem image
+mkimg() {
+	f=$1 type=$2 label=$3 size=${4:-}
+	case $type in
+	btrfs) size=${size:-120} ;;
+	xfs) size=${size:-300} ;;
+	*) size=${size:-16} ;;
+	esac
+	rm -f "$f"
+	case $type in
+	squashfs)
+		mkdir -p "$T/sqroot" && echo "squash content" > "$T/sqroot/hello.txt"
+		mksquashfs "$T/sqroot" "$f" -quiet -noappend >/dev/null ;;
+	*)
+		truncate -s "${size}M" "$f"
+		case $type in
+		ext2|ext3|ext4) mkfs."$type" -q -F -L "$label" "$f" ;;
+		btrfs) mkfs.btrfs -q -f -L "$label" "$f" >/dev/null ;;
+		xfs) mkfs.xfs -q -f -L "$label" "$f" ;;
+		swap) mkswap -L "$label" "$f" >/dev/null ;;
+		blank) ;;
+		esac ;;
+	esac
+}
+
+# attach VAR IMG [ro]: a new loop device (its name in $VAR), removed at
+# exit. Not $(attach): a subshell could not record it for the cleanup.
+attach() {
+	if [ "${3:-}" = ro ]; then
+		l=$(losetup -f --show -r "$2")
+	else
+		l=$(losetup -f --show "$2")
+	fi
+	LOOPS="$LOOPS $l"
+	eval "$1=\$l"
+}
+detach() { losetup -d "$1"; }
+
+# wait_until SECONDS DIR COMMAND...: runs COMMAND until it succeeds,
+# waking on inotify events in DIR (never a fixed sleep).
+wait_until() {
+	secs=$1 dir=$2; shift 2
+	end=$(( $(date +%s) + secs ))
+	while ! "$@"; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		inotifywait -qq -t 1 -e create -e delete -e moved_to -e moved_from \
+			-e close_write -e attrib "$dir" >/dev/null 2>&1
+	done
+	return 0
+}
+has_link() { [ -L "$MEDIA/list/$1" ]; }
+no_link() { [ ! -e "$MEDIA/list/$1" ] && [ ! -L "$MEDIA/list/$1" ]; }
+wait_link() { wait_until "${2:-10}" "$MEDIA/list" has_link "$1"; }
+wait_no_link() { wait_until "${2:-10}" "$MEDIA/list" no_link "$1"; }
+has_ignored() { [ -f "$STATE/ignored/$1" ]; }
+wait_ignored() { wait_until "${2:-10}" "$STATE/ignored" has_ignored "$1"; }
+
+# field FILE KEY: one value of a record
+field() { sed -n "s/^$2=//p" "$1"; }
+rec() { field "$STATE/media/$1" "$2"; }
+
+# start_mediad [ARGS...]: foreground daemon on our config; returns once it
+# has published what was present at start (its "coldplug:" log line).
+start_mediad() {
+	mkdir -p "$STATE" "$MEDIA"
+	: > "$LOG"
+	"$BUILD/mediad" --foreground --config "$CONF" --state-dir "$STATE" \
+		--media-dir "$MEDIA" --source "$SOURCE" "$@" 2>>"$LOG" &
+	MEDIAD_PID=$!
+	wait_until 10 "$T" grep -q "coldplug:" "$LOG"
+}
+stop_mediad() { # SIGNAL (default TERM); waits for the exit
+	[ -n "$MEDIAD_PID" ] || return 0
+	kill "-${1:-TERM}" "$MEDIAD_PID" 2>/dev/null
+	wait "$MEDIAD_PID" 2>/dev/null
+	MEDIAD_PID=""
+}
+# names of our media: list entries whose record names one of our loops
+our_names() {
+	for f in "$STATE"/media/*; do
+		[ -f "$f" ] || continue
+		d=$(field "$f" devname)
+		case " $LOOPS " in *" $d "*) basename "$f" ;; esac
+	done | sort
+}
