@@ -41,6 +41,8 @@ static void usage(FILE *f)
 		CONFIG_DEFAULT_PATH);
 }
 
+static int apply_config(struct mediad *md);
+
 static void on_monitor(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct mediad *md = w->data;
@@ -104,7 +106,17 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	memcpy(c.state_dir, md->cfg.state_dir, sizeof(c.state_dir));
 	memcpy(c.media_dir, md->cfg.media_dir, sizeof(c.media_dir));
 	c.source = md->cfg.source;
-	md->cfg = c;
+	{
+		struct config old = md->cfg;
+
+		md->cfg = c;
+		if (apply_config(md) < 0) {
+			log_err("reload refused: mount_user '%s' does not exist", c.mount_user);
+			md->cfg = old;
+			apply_config(md);
+			return;
+		}
+	}
 	log_set_level(c.log_level);
 	log_info("configuration reloaded from %s", md->config_path);
 	events_rescan(md);
@@ -142,14 +154,44 @@ static bool have_ntfs3(void)
 	return found;
 }
 
-/* The owner FAT-like filesystems get: the first ordinary user (uid 1000,
- * the live user on our CD), else root. */
-static void pick_mount_user(struct opts_policy *o)
+/* The mount-option policy from the configuration. The owner FAT-like
+ * filesystems get: mount_user (a name or a uid), by default the first
+ * ordinary user (uid 1000, the live user on our CD), else root. Returns
+ * -ENOENT when mount_user names nobody. */
+static int apply_config(struct mediad *md)
 {
-	struct passwd *pw = getpwuid(1000);
+	const struct config *c = &md->cfg;
+	struct opts_policy *o = &md->opts;
+	const char *u = c->mount_user;
+	struct passwd *pw;
+	char *end;
+	unsigned long uid;
 
-	o->uid = pw ? pw->pw_uid : 0;
-	o->gid = pw ? pw->pw_gid : 0;
+	o->noexec = c->noexec;
+	o->internal_rw = c->internal_rw;
+	for (size_t i = 0; i < sizeof(o->override) / sizeof(o->override[0]); i++)
+		o->override[i] = i < sizeof(c->type_options) / sizeof(c->type_options[0]) &&
+						 c->type_options[i][0]
+					 ? c->type_options[i]
+					 : NULL;
+	if (!*u) {
+		pw = getpwuid(1000);
+		o->uid = pw ? pw->pw_uid : 0;
+		o->gid = pw ? pw->pw_gid : 0;
+		return 0;
+	}
+	uid = strtoul(u, &end, 10);
+	pw = *end ? getpwnam(u) : getpwuid((uid_t)uid);
+	if (pw) {
+		o->uid = pw->pw_uid;
+		o->gid = pw->pw_gid;
+	} else if (!*end) {
+		o->uid = (uid_t)uid; /* a bare uid needs no passwd entry */
+		o->gid = (gid_t)uid;
+	} else {
+		return -ENOENT;
+	}
+	return 0;
 }
 
 /* Detaches from the terminal; the parent exits only when the child says it
@@ -268,6 +310,15 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (config_check(&md.cfg, err) < 0) {
+		fprintf(stderr, "mediad: %s\n", err);
+		return 1;
+	}
+	if (apply_config(&md) < 0) {
+		fprintf(stderr, "mediad: %s: mount_user '%s' does not exist\n",
+			md.config_path, md.cfg.mount_user);
+		return 1;
+	}
 	if (test_only) {
 		printf("%s: configuration ok\n", md.config_path);
 		return 0;
@@ -279,7 +330,6 @@ int main(int argc, char **argv)
 	log_setup("mediad", !foreground, md.cfg.log_level);
 	signal(SIGPIPE, SIG_IGN);
 
-	pick_mount_user(&md.opts);
 	md.opts.have_ntfs3 = have_ntfs3();
 	media_init(&md.media);
 	if (publish_open(&md.pub, &md.cfg, err) < 0) {

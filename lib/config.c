@@ -21,6 +21,42 @@ void config_defaults(struct config *c)
 	c->source = SOURCE_AUTO;
 	c->include_loop = false;
 	c->log_level = LOG_INFO;
+	c->expire_timeout = 3;
+	strcpy(c->allow_group, "plugdev");
+	strcpy(c->hooks_dir, "/etc/mediad/hooks.d");
+	c->hook_timeout = 10;
+	c->probe_timeout = 10;
+}
+
+static int set_uint(unsigned *u, const char *v, unsigned min, unsigned max)
+{
+	char *end;
+	unsigned long n;
+
+	if (*v < '0' || *v > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return -EINVAL;
+	*u = (unsigned)n;
+	return 0;
+}
+
+/* user and group names: what useradd accepts, or a number */
+static int set_account(char *dst, size_t size, const char *v)
+{
+	size_t len = strlen(v);
+
+	if (len == 0 || len >= size || v[0] == '-')
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z') ||
+		      (v[i] >= '0' && v[i] <= '9') || v[i] == '_' || v[i] == '-' ||
+		      v[i] == '.'))
+			return -EINVAL;
+	memcpy(dst, v, len + 1);
+	return 0;
 }
 
 const char *config_source_name(enum source s)
@@ -70,6 +106,12 @@ static const char *const level_names[] = {
 	[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 };
 
+static int badval(const char *key, const char *v, char *err)
+{
+	snprintf(err, CONFIG_ERR_BUF, "bad value for %s: '%.64s'", key, v);
+	return -EINVAL;
+}
+
 int config_set(struct config *c, const char *key, const char *v, char *err)
 {
 	if (!strcmp(key, "state_dir"))
@@ -111,11 +153,67 @@ int config_set(struct config *c, const char *key, const char *v, char *err)
 		strcpy(c->ignore[c->n_ignore++], v);
 		return 0;
 	}
+	if (!strcmp(key, "mount_user"))
+		return set_account(c->mount_user, sizeof(c->mount_user), v) < 0 ? badval(key, v, err) : 0;
+	if (!strcmp(key, "allow_group"))
+		return set_account(c->allow_group, sizeof(c->allow_group), v) < 0 ? badval(key, v, err) : 0;
+	if (!strcmp(key, "noexec"))
+		return set_bool(&c->noexec, v) < 0 ? badval(key, v, err) : 0;
+	if (!strcmp(key, "internal_rw"))
+		return set_bool(&c->internal_rw, v) < 0 ? badval(key, v, err) : 0;
+	if (!strcmp(key, "expire_timeout"))
+		return set_uint(&c->expire_timeout, v, 1, 86400) < 0 ? badval(key, v, err) : 0;
+	if (!strcmp(key, "hook_timeout"))
+		return set_uint(&c->hook_timeout, v, 1, 3600) < 0 ? badval(key, v, err) : 0;
+	if (!strcmp(key, "probe_timeout"))
+		return set_uint(&c->probe_timeout, v, 1, 600) < 0 ? badval(key, v, err) : 0;
+	if (!strcmp(key, "hooks_dir"))
+		return set_path(c->hooks_dir, sizeof(c->hooks_dir), v, err, key);
+	if (!strncmp(key, "options.", 8)) {
+		int i = opts_type_index(key + 8);
+		char why[200];
+
+		if (i < 0) {
+			snprintf(err, CONFIG_ERR_BUF, "%.64s: mediad does not mount type '%.32s'",
+				 key, key + 8);
+			return -EINVAL;
+		}
+		/* noexec is checked against the final configuration by
+		 * config_check(): the key may come later in the file. */
+		if (strlen(v) >= sizeof(c->type_options[0]) ||
+		    opts_check_override(key + 8, v, false, why, sizeof(why)) < 0) {
+			snprintf(err, CONFIG_ERR_BUF, "%.64s: %s", key, why);
+			return -EINVAL;
+		}
+		strcpy(c->type_options[i], v);
+		return 0;
+	}
 	snprintf(err, CONFIG_ERR_BUF, "unknown key '%.64s'", key);
 	return -EINVAL;
 badval:
 	snprintf(err, CONFIG_ERR_BUF, "bad value for %s: '%.64s'", key, v);
 	return -EINVAL;
+}
+
+int config_check(const struct config *c, char *err)
+{
+	for (size_t i = 0; i < sizeof(c->type_options) / sizeof(c->type_options[0]); i++) {
+		const char *o = c->type_options[i];
+		size_t len = strlen(o);
+
+		if (!c->noexec || !len)
+			continue;
+		/* "exec" as a whole comma-separated word */
+		for (const char *s = o; (s = strstr(s, "exec")); s += 4) {
+			if ((s == o || s[-1] == ',') && (s[4] == ',' || s[4] == '\0')) {
+				snprintf(err, CONFIG_ERR_BUF,
+					 "options for %s: 'exec' conflicts with noexec = yes",
+					 opts_type_name((int)i));
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
 }
 
 static char *trim(char *s)
@@ -180,6 +278,13 @@ int config_parse(struct config *out, const char *buf, size_t len,
 			snprintf(err, CONFIG_ERR_BUF, "%.200s:%d: %.280s", name, lineno, why);
 			goto fail;
 		}
+	}
+	if (config_check(c, err) < 0) {
+		char why[CONFIG_ERR_BUF];
+
+		memcpy(why, err, sizeof(why));
+		snprintf(err, CONFIG_ERR_BUF, "%.200s: %.280s", name, why);
+		goto fail;
 	}
 	*out = *c;
 	free(c);

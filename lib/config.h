@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "options.h"
+
 #define CONFIG_DEFAULT_PATH "/etc/mediad.conf"
 #define CONFIG_MAX_IGNORE 64
 #define CONFIG_ERR_BUF 512
@@ -22,6 +24,19 @@ struct config {
 	/* "UUID=x", "LABEL=x" or a device ("sdb1", "/dev/sdb1"); raw bytes */
 	char ignore[CONFIG_MAX_IGNORE][256];
 	unsigned n_ignore;
+
+	/* mount-option policy (lib/options.h) */
+	char mount_user[64]; /* user name or uid; "" = uid 1000 if any, else root */
+	bool noexec;
+	bool internal_rw;
+	unsigned expire_timeout; /* seconds idle before autofs unmounts */
+	char type_options[16][OPTS_BUF]; /* options.TYPE, by opts_type_index() */
+
+	/* control socket and hooks */
+	char allow_group[64]; /* may eject/unmount/mount through the socket */
+	char hooks_dir[256];
+	unsigned hook_timeout; /* seconds */
+	unsigned probe_timeout; /* seconds */
 };
 
 void config_defaults(struct config *c);
@@ -38,6 +53,10 @@ int config_load(struct config *c, const char *path, bool missing_ok, char *err);
 /* Parses a buffer (for tests and fuzzing); name is used in messages. */
 int config_parse(struct config *c, const char *buf, size_t len,
 		 const char *name, char *err);
+
+/* Checks rules that span keys (options.TYPE with exec against noexec).
+ * config_parse() calls it; command-line overrides call it again. */
+int config_check(const struct config *c, char *err);
 
 const char *config_source_name(enum source s);
 

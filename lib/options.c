@@ -52,6 +52,15 @@ int opts_type_index(const char *fstype)
 	return -1;
 }
 
+const char *opts_type_name(int i)
+{
+	return i >= 0 && (size_t)i < N_TYPES ? table[i].blkid_type : "?";
+}
+
+_Static_assert(N_TYPES <= sizeof(((struct opts_policy *)0)->override) /
+			       sizeof(((struct opts_policy *)0)->override[0]),
+	       "opts_policy.override must have a slot per type");
+
 static int append(char *buf, size_t *len, const char *piece)
 {
 	int n;

@@ -33,6 +33,9 @@ int opts_for(const struct opts_policy *p, const char *fstype, bool readonly,
 /* Index of a mountable blkid type in the policy table, or -1. */
 int opts_type_index(const char *fstype);
 
+/* The blkid type name at index i (opts_type_index's inverse), or "?". */
+const char *opts_type_name(int i);
+
 /* Checks a user-supplied option string for type (config options.TYPE)
  * against the type's allow list. Returns 0 or -EINVAL with a reason. */
 int opts_check_override(const char *fstype, const char *options, bool noexec,
