@@ -1,0 +1,809 @@
+#!/usr/bin/python3
+"""mediad end-to-end tests: Debian's kernel in QEMU (TCG), real USB, SCSI
+and IDE hot-plug through QMP, checked from inside the guest.
+
+Boots one guest per mode ("udev": systemd-udevd, mediad on the udev
+source; "mdev": busybox mdev, mediad on the kernel source), the two in
+parallel, and runs every scenario in each.  Prints TAP; exits non-zero on
+any failure.  Every QEMU started is killed, every temp file removed
+(unless --keep), also on failure and on SIGINT/SIGTERM.
+"""
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import images as im          # noqa: E402
+import qemu_driver as qd     # noqa: E402
+
+MODES = ("udev", "mdev")
+EXTRAS = ("mediad", "auto.media", "medialist")
+BUDGET = 570                  # seconds: stop starting scenarios after this
+
+SCENARIOS = []
+
+
+def scenario(name, needs=()):
+    """Register f(ctx) as a scenario; needs: programs in build/ it needs."""
+    def reg(f):
+        SCENARIOS.append((name, f, tuple(needs)))
+        return f
+    return reg
+
+
+class Skip(Exception):
+    pass
+
+
+class Fail(AssertionError):
+    pass
+
+
+def check(cond, msg):
+    if not cond:
+        raise Fail(msg)
+
+
+class Ctx:
+    """What a scenario sees: its VM, guest helpers, a temp dir for images."""
+
+    def __init__(self, runner, vm, mode, workdir):
+        self.runner = runner
+        self.vm = vm
+        self.mode = mode
+        self.workdir = workdir
+        self.times = []         # (what, seconds) plug-to-link etc.
+        self.notes = []
+        self.has = runner.has
+
+    # guest commands
+    def sh(self, script, timeout=60):
+        return self.vm.guest.check(script, timeout)
+
+    def run(self, script, timeout=60):
+        return self.vm.guest.run(script, timeout)
+
+    def mark(self):
+        self.sh("e2e-mark")
+
+    def wait(self, test, path, timeout=30, gone=False, what=None):
+        """Wait in the guest for [ test path ] (gone: for it to be false);
+        returns and records seconds since the plug's first uevent."""
+        rc, out = self.run("e2e-wait %s %s %s %d" % (
+            "-n" if gone else "", test, shlex.quote(path), timeout),
+            timeout + 10)
+        check(rc == 0, out.strip() or "e2e-wait failed")
+        t = float(out.strip().rpartition("t=")[2])
+        if what:
+            self.times.append((what, t))
+        return t
+
+    def note(self, msg):
+        self.notes.append(msg)
+
+    # mediad state
+    def link_wait(self, name, timeout=30, gone=False):
+        return self.wait("-L", "/media/list/" + name, timeout, gone,
+                         what=None if gone else "plug-to-link " + name)
+
+    def record(self, name):
+        out = self.sh("cat /run/mediad/media/%s" % shlex.quote(name))
+        rec = {}
+        for line in out.splitlines():
+            k, _, v = line.partition("=")
+            rec[k] = v
+        return rec
+
+    def record_wait(self, name, key, want, timeout=10):
+        """Poll a record until key == want (mount state lags the mount)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rec = self.record(name)
+            if rec.get(key) == want:
+                return rec
+            if time.monotonic() > deadline:
+                raise Fail("record %s: %s=%r, expected %r (record %r)"
+                           % (name, key, rec.get(key), want, rec))
+            time.sleep(0.3)
+
+    def mounted(self, name):
+        """(fstype, options) of /media/auto/NAME in /proc/mounts, or None."""
+        mp = "/media/auto/" + name
+        mp = mp.replace("\\", "\\134").replace(" ", "\\040") \
+               .replace("\t", "\\011").replace("\n", "\\012")
+        out = self.sh("cat /proc/mounts")
+        for line in out.splitlines():
+            f = line.split(" ")
+            if len(f) >= 4 and f[1] == mp and f[2] != "autofs":
+                return f[2], f[3].split(",")
+        return None
+
+    def no_media_mounts(self):
+        out = self.sh("cat /proc/mounts")
+        return [ln for ln in out.splitlines()
+                if " /media/auto/" in ln and " autofs " not in ln]
+
+    def medialist(self, names_present=(), names_absent=()):
+        """Check `medialist --json` when medialist is built; else a note."""
+        if not self.has("medialist"):
+            self.note("medialist not built: --json check skipped")
+            return None
+        out = self.sh("medialist --json")
+        data = json.loads(out)
+        items = data if isinstance(data, list) else (
+            data.get("media") or data.get("items") or [])
+        names = {i.get("name") for i in items if isinstance(i, dict)}
+        for n in names_present:
+            check(n in names, "medialist --json lacks %r: %s" % (n, out))
+        for n in names_absent:
+            check(n not in names, "medialist --json still has %r" % n)
+        return items
+
+    def img_dir(self, name):
+        d = os.path.join(self.workdir, name)
+        os.makedirs(d, exist_ok=True)
+        return d
+
+
+def common_mount_checks(ctx, name, rec, want_type=None, want_ro=False):
+    """Mount options: nosuid,nodev always, ro where the contract says,
+    uid/gid of the live user on FAT-like types, type as in the record."""
+    m = ctx.mounted(name)
+    check(m is not None, "%s: not mounted after access" % name)
+    fstype, opts = m
+    check("nosuid" in opts and "nodev" in opts,
+          "%s: mount options lack nosuid/nodev: %s" % (name, opts))
+    if want_type:
+        check(fstype == want_type, "%s: mounted as %s, expected %s"
+              % (name, fstype, want_type))
+    if want_ro:
+        check("ro" in opts, "%s: not mounted ro: %s" % (name, opts))
+    ropts = rec.get("options", "").split(",")
+    for o in ropts:
+        if o.startswith(("uid=", "gid=")) and fstype != "fuseblk":
+            check(o in opts, "%s: record option %s not in mount %s"
+                  % (name, o, opts))
+    return fstype, opts
+
+
+# ---------------------------------------------------------------------------
+# Kernel-level scenarios: the harness itself, with or without mediad.
+
+
+@scenario("kernel: USB stick (MBR FAT32) appears, mounts by hand, leaves")
+def k_usb(ctx):
+    d = ctx.img_dir("k_usb")
+    fs = im.filesystem(d, "p1", "vfat32", 40, label="KUSB",
+                       files={"hello.txt": "hello from usb\n"})
+    img = im.disk(d, "kusb", "dos", [("vfat32", fs)])
+    before = ctx.sh("ls /sys/class/block").split()
+    ctx.mark()
+    ctx.vm.plug_usb("kusb", img)
+    out = ctx.sh("""
+        i=0
+        while [ $i -lt 1500 ]; do
+            for p in /sys/class/block/sd*1; do
+                n=${p##*/}
+                case " %s " in *" $n "*) continue ;; esac
+                [ -b /dev/$n ] && { echo $n; e2e-since; exit 0; }
+            done
+            usleep 10000; i=$((i + 1))
+        done
+        exit 1""" % " ".join(before), 40).split()
+    dev = out[0]
+    ctx.times.append(("plug-to-node", float(out[1][2:])))
+    out = ctx.sh("mkdir -p /mnt/k && /usr/bin/mount -t vfat /dev/%s /mnt/k && "
+                 "cat /mnt/k/hello.txt && /usr/bin/umount /mnt/k" % dev)
+    check(out == "hello from usb\n", "read by hand: %r" % out)
+    out = ctx.sh("cat /e2e/dev/%s/hello.txt" % dev)
+    check(out == "hello from usb\n", "read through automount: %r" % out)
+    ctx.mark()
+    ctx.vm.unplug_usb("kusb")
+    ctx.wait("-b", "/dev/" + dev, 30, gone=True, what="unplug-to-gone")
+
+
+@scenario("kernel: SCSI disk hot-plug and unplug on virtio-scsi")
+def k_scsi(ctx):
+    d = ctx.img_dir("k_scsi")
+    img = im.filesystem(d, "kscsi", "ext4", 16, label="KSCSI",
+                        files={"f.txt": "scsi\n"})
+    ctx.mark()
+    ctx.vm.plug_scsi("kscsi", img, scsi_id=5)
+    out = ctx.sh("""
+        i=0
+        while [ $i -lt 1500 ]; do
+            for b in /sys/bus/scsi/devices/*:0:5:0/block/*; do
+                [ -b /dev/${b##*/} ] && { echo ${b##*/}; e2e-since; exit 0; }
+            done
+            usleep 10000; i=$((i + 1))
+        done; exit 1""", 40).split()
+    dev = out[0]
+    ctx.times.append(("plug-to-node", float(out[1][2:])))
+    out = ctx.sh("/usr/sbin/blkid -p -s LABEL -o value /dev/%s; "
+                 "cat /e2e/dev/%s/f.txt" % (dev, dev))
+    check(out == "KSCSI\nscsi\n", "scsi disk content: %r" % out)
+    ctx.sh("/usr/bin/umount /e2e/dev/%s" % dev)
+    ctx.mark()
+    ctx.vm.unplug_scsi("kscsi")
+    ctx.wait("-b", "/dev/" + dev, 30, gone=True, what="unplug-to-gone")
+
+
+@scenario("kernel: IDE CD-ROM medium change and eject")
+def k_cdrom(ctx):
+    d = ctx.img_dir("k_cd")
+    a = im.iso(d, "kcd1", "KCDONE", {"one.txt": "first disc\n"})
+    b = im.iso(d, "kcd2", "KCDTWO", {"two.txt": "second disc\n"})
+    for iso, label, f, want in ((a, "KCDONE", "one.txt", "first disc\n"),
+                                (b, "KCDTWO", "two.txt", "second disc\n")):
+        ctx.mark()
+        ctx.vm.cd_insert(iso)
+        out = ctx.sh("""
+            i=0
+            while [ $i -lt 300 ]; do
+                l=$(/usr/sbin/blkid -p -s LABEL -o value /dev/sr0 2>/dev/null)
+                [ "$l" = %s ] && break
+                usleep 50000; i=$((i + 1))
+            done
+            echo "$l"; cat /mnt/cd/%s 2>/dev/null ||
+            { mkdir -p /mnt/cd; /usr/bin/mount -r /dev/sr0 /mnt/cd &&
+              cat /mnt/cd/%s; /usr/bin/umount /mnt/cd; }""" % (
+            label, f, f), 40)
+        check(out == label + "\n" + want, "cd %s: %r" % (label, out))
+    ctx.vm.cd_eject()
+    out = ctx.sh("sleep 1; /usr/sbin/blkid -p /dev/sr0; echo rc=$?")
+    check("rc=0" not in out, "blkid still sees a disc after eject: %r" % out)
+
+
+# ---------------------------------------------------------------------------
+# mediad scenarios (issue 5).
+
+NEED = ("mediad", "auto.media")
+
+
+@scenario("USB stick, MBR with FAT32 and ext4", needs=NEED)
+def usb_mbr(ctx):
+    d = ctx.img_dir("mbr")
+    p1 = im.filesystem(d, "p1", "vfat32", 40, label="KEYCHAIN",
+                       files={"hello.txt": "hello fat32\n"})
+    p2 = im.filesystem(d, "p2", "ext4", 16, label="EXTDATA",
+                       files={"dir/ext.txt": "hello ext4\n"})
+    img = im.disk(d, "mbr", "dos", [("vfat32", p1), ("ext4", p2)])
+    ctx.mark()
+    ctx.vm.plug_usb("mbr", img)
+    ctx.link_wait("KEYCHAIN")
+    ctx.link_wait("EXTDATA")
+    # Listing the links mounts nothing.
+    ctx.sh("ls /media/list >/dev/null; ls -l /media/list >/dev/null; "
+           "ls -F /media/list >/dev/null")
+    check(not ctx.no_media_mounts(), "listing mounted: %s"
+          % ctx.no_media_mounts())
+    rec = ctx.record("KEYCHAIN")
+    check(rec.get("fstype") == "vfat" and rec.get("bus") == "usb" and
+          rec.get("label") == "KEYCHAIN" and
+          rec.get("devname", "").startswith("/dev/sd"),
+          "KEYCHAIN record: %r" % rec)
+    out = ctx.sh("cat /media/list/KEYCHAIN/hello.txt")
+    check(out == "hello fat32\n", "read KEYCHAIN: %r" % out)
+    out = ctx.sh("echo written > /media/list/KEYCHAIN/new.txt && "
+                 "cat /media/list/KEYCHAIN/new.txt")
+    check(out == "written\n", "write KEYCHAIN: %r" % out)
+    common_mount_checks(ctx, "KEYCHAIN", rec, "vfat")
+    ctx.record_wait("KEYCHAIN", "mountpoint", "/media/auto/KEYCHAIN")
+    rec2 = ctx.record("EXTDATA")
+    check(rec2.get("fstype") == "ext4", "EXTDATA record: %r" % rec2)
+    out = ctx.sh("cat /media/list/EXTDATA/dir/ext.txt && "
+                 "echo w > /media/list/EXTDATA/w.txt && "
+                 "cat /media/list/EXTDATA/w.txt")
+    check(out == "hello ext4\nw\n", "read/write EXTDATA: %r" % out)
+    common_mount_checks(ctx, "EXTDATA", rec2, "ext4")
+    ctx.medialist(["KEYCHAIN", "EXTDATA"])
+    ctx.sh("sync")
+    ctx.mark()
+    ctx.vm.unplug_usb("mbr")
+    ctx.wait("-L", "/media/list/KEYCHAIN", 30, gone=True,
+             what="unplug-to-unlink")
+    ctx.wait("-L", "/media/list/EXTDATA", 30, gone=True)
+    out = ctx.sh("ls /run/mediad/media/")
+    check("KEYCHAIN" not in out and "EXTDATA" not in out,
+          "records left after unplug: %r" % out)
+    ctx.medialist(names_absent=["KEYCHAIN", "EXTDATA"])
+
+
+@scenario("USB stick, GPT with exFAT and NTFS", needs=NEED)
+def usb_gpt(ctx):
+    d = ctx.img_dir("gpt")
+    p1 = im.filesystem(d, "p1", "exfat", 16, label="EXSTICK")
+    p2 = im.filesystem(d, "p2", "ntfs", 16, label="NTSTICK",
+                       files={"win.txt": "hello ntfs\n"})
+    img = im.disk(d, "gpt", "gpt", [("exfat", p1), ("ntfs", p2)])
+    ctx.mark()
+    ctx.vm.plug_usb("gpt", img)
+    ctx.link_wait("EXSTICK")
+    ctx.link_wait("NTSTICK")
+    rec = ctx.record("EXSTICK")
+    check(rec.get("fstype") == "exfat", "EXSTICK record: %r" % rec)
+    out = ctx.sh("echo exfat-data > /media/list/EXSTICK/e.txt && "
+                 "cat /media/list/EXSTICK/e.txt")
+    check(out == "exfat-data\n", "write/read exFAT: %r" % out)
+    common_mount_checks(ctx, "EXSTICK", rec, "exfat")
+    rec = ctx.record("NTSTICK")
+    check(rec.get("fstype") == "ntfs", "NTSTICK record: %r" % rec)
+    out = ctx.sh("cat /media/list/NTSTICK/win.txt && "
+                 "echo n > /media/list/NTSTICK/n.txt && "
+                 "cat /media/list/NTSTICK/n.txt", 90)
+    check(out == "hello ntfs\nn\n", "read/write NTFS: %r" % out)
+    # Debian 12's kernel has no ntfs3: NTFS goes through ntfs-3g (FUSE).
+    common_mount_checks(ctx, "NTSTICK", rec, "fuseblk")
+    ctx.medialist(["EXSTICK", "NTSTICK"])
+    ctx.sh("sync")
+    ctx.mark()
+    ctx.vm.unplug_usb("gpt")
+    ctx.wait("-L", "/media/list/EXSTICK", 30, gone=True,
+             what="unplug-to-unlink")
+    ctx.wait("-L", "/media/list/NTSTICK", 30, gone=True)
+
+
+@scenario("USB superfloppy FAT16, label with spaces and non-ASCII",
+          needs=NEED)
+def usb_superfloppy(ctx):
+    d = ctx.img_dir("sf")
+    # FAT keeps labels in the DOS code page: libblkid hands the raw cp850
+    # bytes over, which are not UTF-8; the name must still be valid UTF-8.
+    img = im.filesystem(d, "sf", "vfat16", 16, label="MY STÏCK É",
+                        files={"f.txt": "superfloppy\n"})
+    before = set(ctx.sh("ls -A /media/list").split("\n"))
+    ctx.mark()
+    ctx.vm.plug_usb("sf", img)
+    out = ctx.sh(r"""
+        i=0
+        while [ $i -lt 3000 ]; do
+            for l in /media/list/*; do
+                case $l in "/media/list/MY ST"*)
+                    e2e-since; echo "${l#/media/list/}"; exit 0 ;;
+                esac
+            done
+            usleep 10000; i=$((i + 1))
+        done; ls -A /media/list; exit 1""", 45)
+    t, _, name = out.partition("\n")
+    name = name.rstrip("\n")
+    ctx.times.append(("plug-to-link " + name, float(t[2:])))
+    check(name not in before, "name existed before plug")
+    check(" " in name, "space not kept in name %r" % name)
+    try:
+        name.encode("utf-8").decode("utf-8", "strict")
+    except UnicodeError:
+        raise Fail("name is not valid UTF-8: %r" % name)
+    check("/" not in name and not name.startswith((".", "-")),
+          "unsafe name %r" % name)
+    ctx.note("label bytes 'MY ST\\xd8CK \\x90' published as %r" % name)
+    q = shlex.quote("/media/list/" + name)
+    out = ctx.sh("cat %s/f.txt" % q)
+    check(out == "superfloppy\n", "read superfloppy: %r" % out)
+    rec = ctx.record(name)
+    check(rec.get("fstype") == "vfat", "record: %r" % rec)
+    common_mount_checks(ctx, name, rec, "vfat")
+    ctx.medialist([name])
+    ctx.mark()
+    ctx.vm.unplug_usb("sf")
+    ctx.wait("-L", "/media/list/" + name, 30, gone=True,
+             what="unplug-to-unlink")
+
+
+@scenario("USB stick holding an ISO 9660 image", needs=NEED)
+def usb_iso(ctx):
+    d = ctx.img_dir("uiso")
+    img = im.iso(d, "uiso", "ISOSTICK", {"readme.txt": "iso on usb\n"})
+    ctx.mark()
+    ctx.vm.plug_usb("uiso", img, readonly=True)
+    ctx.link_wait("ISOSTICK")
+    rec = ctx.record("ISOSTICK")
+    check(rec.get("fstype") == "iso9660", "record: %r" % rec)
+    out = ctx.sh("cat /media/list/ISOSTICK/readme.txt")
+    check(out == "iso on usb\n", "read iso: %r" % out)
+    common_mount_checks(ctx, "ISOSTICK", rec, "iso9660", want_ro=True)
+    rc, _ = ctx.run("echo x > /media/list/ISOSTICK/x.txt")
+    check(rc != 0, "write to an ISO 9660 stick succeeded")
+    ctx.mark()
+    ctx.vm.unplug_usb("uiso")
+    ctx.wait("-L", "/media/list/ISOSTICK", 30, gone=True,
+             what="unplug-to-unlink")
+
+
+@scenario("two USB sticks with the same label", needs=NEED)
+def usb_twins(ctx):
+    d = ctx.img_dir("twins")
+    a = im.filesystem(d, "a", "vfat32", 40, label="TWIN",
+                      files={"who.txt": "A\n"})
+    b = im.filesystem(d, "b", "vfat32", 40, label="TWIN",
+                      files={"who.txt": "B\n"})
+    ctx.mark()
+    ctx.vm.plug_usb("twa", a)
+    ctx.link_wait("TWIN")
+    ctx.mark()
+    ctx.vm.plug_usb("twb", b)
+    ctx.link_wait("TWIN_2")
+    out = ctx.sh("cat /media/list/TWIN/who.txt /media/list/TWIN_2/who.txt")
+    check(out == "A\nB\n", "twins content: %r" % out)
+    ctx.medialist(["TWIN", "TWIN_2"])
+    ctx.mark()
+    ctx.vm.unplug_usb("twa")
+    ctx.wait("-L", "/media/list/TWIN", 30, gone=True, what="unplug-to-unlink")
+    out = ctx.sh("ls -A /media/list; cat /media/list/TWIN_2/who.txt")
+    check(out.split("\n")[-2:] == ["B", ""] and "TWIN_2" in out,
+          "the second twin changed name or content: %r" % out)
+    ctx.vm.unplug_usb("twb")
+    ctx.wait("-L", "/media/list/TWIN_2", 30, gone=True)
+
+
+@scenario("eight USB sticks behind a hub, plugged and pulled together",
+          needs=NEED)
+def usb_hub8(ctx):
+    d = ctx.img_dir("hub")
+    imgs = [im.filesystem(d, "h%d" % i, "vfat16", 8, label="HUB%d" % i,
+                          files={"n.txt": "%d\n" % i}) for i in range(8)]
+    ctx.vm.device_add("usb-hub", "hub0", bus="xhci.0")
+    port = ctx.vm.qmp.cmd("qom-get", path="/machine/peripheral/hub0",
+                          property="port")
+    ctx.sh("sleep 1")
+    ctx.mark()
+    for i, img in enumerate(imgs):
+        ctx.vm.plug_usb("hub%d" % i, img, port="%s.%d" % (port, i + 1))
+    t = [ctx.wait("-L", "/media/list/HUB%d" % i, 90) for i in range(8)]
+    ctx.times.append(("plug-to-all-8-links", max(t)))
+    out = ctx.sh("for i in 0 1 2 3 4 5 6 7; do "
+                 "cat /media/list/HUB$i/n.txt; done", 120)
+    check(out == "".join("%d\n" % i for i in range(8)),
+          "hub sticks content: %r" % out)
+    ctx.medialist(["HUB%d" % i for i in range(8)])
+    ctx.mark()
+    ctx.vm.device_del("hub0")     # pulls all eight at once
+    for i in range(8):
+        ctx.vm.blockdev_del("hub%d" % i)
+    t = [ctx.wait("-L", "/media/list/HUB%d" % i, 60, gone=True)
+         for i in range(8)]
+    ctx.times.append(("unplug-to-all-8-unlinked", max(t)))
+    check(not ctx.no_media_mounts(), "stale mounts: %s"
+          % ctx.no_media_mounts())
+
+
+@scenario("SCSI disk hot-plug and unplug (virtio-scsi scsi-hd)", needs=NEED)
+def scsi_hd(ctx):
+    d = ctx.img_dir("scsi")
+    img = im.filesystem(d, "scsi", "ext4", 16, label="SCSIDISK",
+                        files={"s.txt": "scsi disk\n"})
+    ctx.mark()
+    ctx.vm.plug_scsi("scsi", img, scsi_id=3)
+    ctx.link_wait("SCSIDISK")
+    rec = ctx.record("SCSIDISK")
+    check(rec.get("fstype") == "ext4" and rec.get("bus") in ("scsi", "virtio"),
+          "record: %r" % rec)
+    out = ctx.sh("cat /media/list/SCSIDISK/s.txt")
+    check(out == "scsi disk\n", "read: %r" % out)
+    common_mount_checks(ctx, "SCSIDISK", rec, "ext4")
+    ctx.medialist(["SCSIDISK"])
+    ctx.mark()
+    ctx.vm.unplug_scsi("scsi")
+    ctx.wait("-L", "/media/list/SCSIDISK", 30, gone=True,
+             what="unplug-to-unlink")
+
+
+@scenario("IDE CD-ROM: medium changed and ejected through QMP", needs=NEED)
+def ide_cd(ctx):
+    d = ctx.img_dir("cd")
+    a = im.iso(d, "cd1", "CDONE", {"one.txt": "first disc\n"})
+    b = im.iso(d, "cd2", "CDTWO", {"two.txt": "second disc\n"})
+    ctx.mark()
+    ctx.vm.cd_insert(a)
+    ctx.link_wait("CDONE", 40)
+    rec = ctx.record("CDONE")
+    check(rec.get("fstype") == "iso9660" and rec.get("bus") == "ata",
+          "record: %r" % rec)
+    out = ctx.sh("cat /media/list/CDONE/one.txt")
+    check(out == "first disc\n", "read CDONE: %r" % out)
+    common_mount_checks(ctx, "CDONE", rec, "iso9660", want_ro=True)
+    ctx.mark()
+    ctx.vm.cd_insert(b)       # change medium: tray opens and closes
+    ctx.link_wait("CDTWO", 40)
+    ctx.wait("-L", "/media/list/CDONE", 30, gone=True)
+    out = ctx.sh("cat /media/list/CDTWO/two.txt")
+    check(out == "second disc\n", "read CDTWO: %r" % out)
+    ctx.medialist(["CDTWO"], ["CDONE"])
+    ctx.mark()
+    ctx.vm.cd_eject()
+    ctx.wait("-L", "/media/list/CDTWO", 40, gone=True,
+             what="eject-to-unlink")
+
+
+@scenario("IDE disk present at boot (coldplug)", needs=NEED)
+def ide_coldplug(ctx):
+    out = ctx.sh("e2e-wait -L /media/list/IDEDISK 20 >/dev/null; "
+                 "cat /media/list/IDEDISK/boot.txt")
+    check(out == "present at boot\n", "read IDEDISK: %r" % out)
+    rec = ctx.record("IDEDISK")
+    check(rec.get("bus") == "ata" and rec.get("fstype") == "ext4",
+          "record: %r" % rec)
+    common_mount_checks(ctx, "IDEDISK", rec, "ext4")
+    ctx.medialist(["IDEDISK"])
+
+
+@scenario("surprise removal of a mounted stick with a file held open",
+          needs=NEED)
+def surprise(ctx):
+    d = ctx.img_dir("surprise")
+    img = im.filesystem(d, "s", "vfat32", 40, label="SURPRISE",
+                        files={"held.txt": "hold me\n"})
+    ctx.mark()
+    ctx.vm.plug_usb("surp", img)
+    ctx.link_wait("SURPRISE")
+    ctx.sh("cat /media/list/SURPRISE/held.txt >/dev/null; "
+           "sleep 600 < /media/list/SURPRISE/held.txt "
+           ">/dev/null 2>&1 & echo $! > /run/e2e/holder")
+    check(ctx.mounted("SURPRISE") is not None, "not mounted before pull")
+    ctx.mark()
+    ctx.vm.unplug_usb("surp")
+    ctx.wait("-L", "/media/list/SURPRISE", 30, gone=True,
+             what="pull-to-unlink")
+    # Nothing hangs: listing, stat of the old path, /proc/mounts.
+    out = ctx.sh("timeout 10 ls -A /media/list; "
+                 "timeout 10 ls /run/mediad/media; echo listed", 30)
+    check(out.endswith("listed\n") and "SURPRISE" not in out,
+          "after pull: %r" % out)
+    deadline = time.monotonic() + 15
+    while ctx.mounted("SURPRISE") is not None:
+        check(time.monotonic() < deadline,
+              "stale mount of SURPRISE left after the pull")
+        time.sleep(0.5)
+    ctx.sh("kill $(cat /run/e2e/holder) 2>/dev/null; true")
+    ctx.mark()
+    ctx.vm.plug_usb("surp", img)
+    ctx.link_wait("SURPRISE")
+    out = ctx.sh("cat /media/list/SURPRISE/held.txt")
+    check(out == "hold me\n", "read after replug: %r" % out)
+    ctx.vm.unplug_usb("surp")
+    ctx.wait("-L", "/media/list/SURPRISE", 30, gone=True)
+
+
+@scenario("FAT stick written, idle past the expire timeout, clean when "
+          "pulled", needs=NEED)
+def fat_clean(ctx):
+    d = ctx.img_dir("clean")
+    img = im.filesystem(d, "c", "vfat32", 40, label="CLEANME",
+                        files={"a.txt": "a\n"})
+    ctx.mark()
+    ctx.vm.plug_usb("clean", img)
+    ctx.link_wait("CLEANME")
+    ctx.sh("echo 'written in the guest' > /media/list/CLEANME/b.txt")
+    check(ctx.mounted("CLEANME") is not None, "not mounted after write")
+    t0 = time.monotonic()
+    while ctx.mounted("CLEANME") is not None:
+        check(time.monotonic() - t0 < 30, "still mounted 30 s after use")
+        time.sleep(0.5)
+    ctx.times.append(("write-to-expired", time.monotonic() - t0))
+    ctx.vm.unplug_usb("clean")
+    ctx.wait("-L", "/media/list/CLEANME", 30, gone=True)
+    dirty, out = im.fat_dirty(img)
+    check(not dirty, "fsck.fat finds the stick not clean:\n" + out)
+    data = im.run("mtype", "-i", img, "::/b.txt")
+    check(data == "written in the guest\n", "written file: %r" % data)
+
+
+# ---------------------------------------------------------------------------
+
+
+class Runner:
+    def __init__(self, args):
+        self.args = args
+        self.top = args.top
+        self.lock = threading.Lock()
+        self.n = 0
+        self.failed = 0
+        self.results = []       # (mode, name, ok, times)
+        self.t0 = time.monotonic()
+        self.boot = {}
+        self.present = {x for x in EXTRAS
+                        if os.path.exists(os.path.join(self.top, "build", x))}
+
+    def has(self, prog):
+        return prog in self.present
+
+    def emit(self, ok, desc, diag=()):
+        with self.lock:
+            self.n += 1
+            if ok is False:
+                self.failed += 1
+            word = "ok" if ok is not False else "not ok"
+            print("%s %d - %s" % (word, self.n, desc), flush=True)
+            for line in diag:
+                for sub in str(line).splitlines():
+                    print("#   " + sub, flush=True)
+
+    def boot_vm(self, mode, workdir):
+        vm = qd.VM(self.kernel, self.initrd, workdir, mode=mode,
+                   ide_disk=self.ide_disk[mode])
+        try:
+            t = vm.wait_ready(240)
+        except Exception:
+            vm.close()
+            raise
+        return vm, t
+
+    def diagnostics(self, vm):
+        if vm is None:
+            return []
+        try:
+            rc, out = vm.guest.run(
+                "echo '--- mediad.log'; tail -n 25 /run/e2e/mediad.log; "
+                "echo '--- automount.log'; tail -n 15 /run/e2e/automount.log; "
+                "echo '--- dmesg'; dmesg | tail -n 15; "
+                "echo '--- /media/list'; ls -lA /media/list; "
+                "echo '--- records'; ls -A /run/mediad/media; "
+                "echo '--- mounts'; grep -e /media -e /e2e /proc/mounts", 20)
+            return out.splitlines()
+        except Exception as e:
+            return ["(guest did not answer: %s)" % e]
+
+    def run_mode(self, mode):
+        workdir = os.path.join(self.tmp, mode)
+        os.makedirs(workdir)
+        vm = None
+        for name, f, needs in SCENARIOS:
+            if self.args.only and not any(o in name for o in self.args.only):
+                continue
+            missing = [n for n in needs if not self.has(n)]
+            desc = "%s: %s" % (mode, name)
+            if missing:
+                self.emit(None, "%s # SKIP build/%s not built"
+                          % (desc, " build/".join(missing)))
+                continue
+            if time.monotonic() - self.t0 > BUDGET:
+                self.emit(False, "%s # time budget of %ds used up"
+                          % (desc, BUDGET))
+                continue
+            if vm is None:
+                try:
+                    vm, t = self.boot_vm(mode, workdir)
+                    self.boot.setdefault(mode, []).append(t)
+                    self.emit(True, "%s: boot to ready in %.1fs" % (mode, t))
+                except Exception as e:
+                    self.emit(False, "%s: boot: %s" % (mode, e),
+                              self._console_tail(workdir, mode))
+                    vm = None
+                    continue
+            sdir = os.path.join(workdir, "s")
+            os.makedirs(sdir, exist_ok=True)
+            ctx = Ctx(self, vm, mode, sdir)
+            t_start = time.monotonic()
+            try:
+                f(ctx)
+                ok, diag = True, []
+            except Skip as e:
+                self.emit(None, "%s # SKIP %s" % (desc, e))
+                continue
+            except Exception as e:
+                ok = False
+                diag = ["%s: %s" % (type(e).__name__, e)]
+                if not isinstance(e, Fail):
+                    diag += traceback.format_exc().splitlines()[-6:]
+                diag += self.diagnostics(vm)
+            finally:
+                shutil.rmtree(sdir, ignore_errors=True)
+            took = time.monotonic() - t_start
+            times = ", ".join("%s %.3fs" % wt for wt in ctx.times)
+            self.results.append((mode, name, ok, ctx.times))
+            self.emit(ok, "%s (%s%s%.1fs)" % (desc, times,
+                                               "; " if times else "", took),
+                      diag + ["note: " + n for n in ctx.notes])
+            if not ok:
+                # A failed scenario may leave devices behind or a wedged
+                # guest: the next scenario gets a fresh boot.
+                vm.close()
+                vm = None
+        if vm is not None:
+            vm.close()
+
+    def _console_tail(self, workdir, mode):
+        try:
+            with open(os.path.join(workdir, "console-%s.log" % mode),
+                      errors="replace") as f:
+                return f.read().splitlines()[-20:]
+        except OSError:
+            return []
+
+    def prepare(self):
+        kdir = subprocess.run([os.path.join(HERE, "fetch-kernel.sh")],
+                              check=True, capture_output=True,
+                              text=True).stdout.strip()
+        self.kernel = [os.path.join(kdir, "boot", f)
+                       for f in os.listdir(os.path.join(kdir, "boot"))
+                       if f.startswith("vmlinuz-")][0]
+        self.initrd = os.path.join(self.tmp, "initrd.cpio")
+        extras = []
+        for x in EXTRAS:
+            extras += ["--extra", os.path.join(self.top, "build", x)]
+        subprocess.run(["/usr/bin/python3", os.path.join(HERE,
+                        "mk-initramfs.py"), "--kernel-dir", kdir,
+                        "--out", self.initrd] + extras, check=True)
+        self.ide_disk = {}
+        for mode in MODES:
+            d = os.path.join(self.tmp, "ide-" + mode)
+            os.makedirs(d)
+            self.ide_disk[mode] = im.filesystem(
+                d, "ide", "ext4", 16, label="IDEDISK",
+                files={"boot.txt": "present at boot\n"})
+
+    def main(self):
+        keep = self.args.keep
+        self.tmp = tempfile.mkdtemp(prefix="mediad-e2e.")
+        try:
+            print("# mediad e2e: workdir %s; built: %s" % (
+                self.tmp, " ".join(sorted(self.present)) or "nothing"),
+                flush=True)
+            self.prepare()
+            print("# prepared in %.1fs" % (time.monotonic() - self.t0),
+                  flush=True)
+            modes = self.args.mode or list(MODES)
+            threads = [threading.Thread(target=self.run_mode, args=(m,))
+                       for m in modes]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        finally:
+            qd._kill_all()
+            if keep:
+                print("# kept %s" % self.tmp)
+            else:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+        self.summary()
+        return 1 if self.failed or self.n == 0 else 0
+
+    def summary(self):
+        print("1..%d" % self.n)
+        for mode, ts in sorted(self.boot.items()):
+            print("# boot to ready (%s): %s" % (
+                mode, ", ".join("%.1fs" % t for t in ts)))
+        per = {}
+        for mode, name, ok, times in self.results:
+            for what, t in times:
+                if what.startswith("plug-to-link"):
+                    per.setdefault(mode, []).append(t)
+        for mode, ts in sorted(per.items()):
+            print("# plug-to-link (%s): median %.3fs, max %.3fs over %d"
+                  % (mode, statistics.median(ts), max(ts), len(ts)))
+        print("# total %.1fs, %d failed" % (time.monotonic() - self.t0,
+                                             self.failed))
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--top", default=os.path.normpath(
+        os.path.join(HERE, "..", "..")), help="top of the mediad tree")
+    ap.add_argument("--mode", action="append", choices=MODES,
+                    help="boot mode(s) to run (default: both)")
+    ap.add_argument("--only", action="append",
+                    help="run scenarios whose name contains this")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the temp dir (images, console logs)")
+    ap.add_argument("--list", action="store_true")
+    return ap.parse_args()
+
+
+if __name__ == "__main__":
+    a = parse_args()
+    if a.list:
+        for n, _, needs in SCENARIOS:
+            print(n + (" (needs %s)" % ", ".join(needs) if needs else ""))
+        sys.exit(0)
+    sys.exit(Runner(a).main())
