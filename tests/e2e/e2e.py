@@ -91,7 +91,16 @@ class Ctx:
         return t
 
     def note(self, msg):
-        self.notes.append(msg)
+        if msg not in self.notes:
+            self.notes.append(msg)
+
+    def mounting(self):
+        """True when auto.media is built, so access through the links can
+        be checked; else note that those checks were left out."""
+        if self.has("auto.media"):
+            return True
+        self.note("auto.media not built: access through the links skipped")
+        return False
 
     # mediad state
     def link_wait(self, name, timeout=30, gone=False):
@@ -270,9 +279,10 @@ def k_cdrom(ctx):
 # mediad scenarios (issue 5).
 
 NEED = ("mediad", "auto.media")
+PUB = ("mediad",)       # publication checked; access when auto.media is built
 
 
-@scenario("USB stick, MBR with FAT32 and ext4", needs=NEED)
+@scenario("USB stick, MBR with FAT32 and ext4", needs=PUB)
 def usb_mbr(ctx):
     d = ctx.img_dir("mbr")
     p1 = im.filesystem(d, "p1", "vfat32", 40, label="KEYCHAIN",
@@ -294,20 +304,21 @@ def usb_mbr(ctx):
           rec.get("label") == "KEYCHAIN" and
           rec.get("devname", "").startswith("/dev/sd"),
           "KEYCHAIN record: %r" % rec)
-    out = ctx.sh("cat /media/list/KEYCHAIN/hello.txt")
-    check(out == "hello fat32\n", "read KEYCHAIN: %r" % out)
-    out = ctx.sh("echo written > /media/list/KEYCHAIN/new.txt && "
-                 "cat /media/list/KEYCHAIN/new.txt")
-    check(out == "written\n", "write KEYCHAIN: %r" % out)
-    common_mount_checks(ctx, "KEYCHAIN", rec, "vfat")
-    ctx.record_wait("KEYCHAIN", "mountpoint", "/media/auto/KEYCHAIN")
     rec2 = ctx.record("EXTDATA")
     check(rec2.get("fstype") == "ext4", "EXTDATA record: %r" % rec2)
-    out = ctx.sh("cat /media/list/EXTDATA/dir/ext.txt && "
-                 "echo w > /media/list/EXTDATA/w.txt && "
-                 "cat /media/list/EXTDATA/w.txt")
-    check(out == "hello ext4\nw\n", "read/write EXTDATA: %r" % out)
-    common_mount_checks(ctx, "EXTDATA", rec2, "ext4")
+    if ctx.mounting():
+        out = ctx.sh("cat /media/list/KEYCHAIN/hello.txt")
+        check(out == "hello fat32\n", "read KEYCHAIN: %r" % out)
+        out = ctx.sh("echo written > /media/list/KEYCHAIN/new.txt && "
+                     "cat /media/list/KEYCHAIN/new.txt")
+        check(out == "written\n", "write KEYCHAIN: %r" % out)
+        common_mount_checks(ctx, "KEYCHAIN", rec, "vfat")
+        ctx.record_wait("KEYCHAIN", "mountpoint", "/media/auto/KEYCHAIN")
+        out = ctx.sh("cat /media/list/EXTDATA/dir/ext.txt && "
+                     "echo w > /media/list/EXTDATA/w.txt && "
+                     "cat /media/list/EXTDATA/w.txt")
+        check(out == "hello ext4\nw\n", "read/write EXTDATA: %r" % out)
+        common_mount_checks(ctx, "EXTDATA", rec2, "ext4")
     ctx.medialist(["KEYCHAIN", "EXTDATA"])
     ctx.sh("sync")
     ctx.mark()
@@ -321,7 +332,7 @@ def usb_mbr(ctx):
     ctx.medialist(names_absent=["KEYCHAIN", "EXTDATA"])
 
 
-@scenario("USB stick, GPT with exFAT and NTFS", needs=NEED)
+@scenario("USB stick, GPT with exFAT and NTFS", needs=PUB)
 def usb_gpt(ctx):
     d = ctx.img_dir("gpt")
     p1 = im.filesystem(d, "p1", "exfat", 16, label="EXSTICK")
@@ -334,18 +345,19 @@ def usb_gpt(ctx):
     ctx.link_wait("NTSTICK")
     rec = ctx.record("EXSTICK")
     check(rec.get("fstype") == "exfat", "EXSTICK record: %r" % rec)
-    out = ctx.sh("echo exfat-data > /media/list/EXSTICK/e.txt && "
-                 "cat /media/list/EXSTICK/e.txt")
-    check(out == "exfat-data\n", "write/read exFAT: %r" % out)
-    common_mount_checks(ctx, "EXSTICK", rec, "exfat")
-    rec = ctx.record("NTSTICK")
-    check(rec.get("fstype") == "ntfs", "NTSTICK record: %r" % rec)
-    out = ctx.sh("cat /media/list/NTSTICK/win.txt && "
-                 "echo n > /media/list/NTSTICK/n.txt && "
-                 "cat /media/list/NTSTICK/n.txt", 90)
-    check(out == "hello ntfs\nn\n", "read/write NTFS: %r" % out)
-    # Debian 12's kernel has no ntfs3: NTFS goes through ntfs-3g (FUSE).
-    common_mount_checks(ctx, "NTSTICK", rec, "fuseblk")
+    rec2 = ctx.record("NTSTICK")
+    check(rec2.get("fstype") == "ntfs", "NTSTICK record: %r" % rec2)
+    if ctx.mounting():
+        out = ctx.sh("echo exfat-data > /media/list/EXSTICK/e.txt && "
+                     "cat /media/list/EXSTICK/e.txt")
+        check(out == "exfat-data\n", "write/read exFAT: %r" % out)
+        common_mount_checks(ctx, "EXSTICK", rec, "exfat")
+        out = ctx.sh("cat /media/list/NTSTICK/win.txt && "
+                     "echo n > /media/list/NTSTICK/n.txt && "
+                     "cat /media/list/NTSTICK/n.txt", 90)
+        check(out == "hello ntfs\nn\n", "read/write NTFS: %r" % out)
+        # Debian 12's kernel has no ntfs3: NTFS goes through ntfs-3g.
+        common_mount_checks(ctx, "NTSTICK", rec2, "fuseblk")
     ctx.medialist(["EXSTICK", "NTSTICK"])
     ctx.sh("sync")
     ctx.mark()
@@ -356,7 +368,7 @@ def usb_gpt(ctx):
 
 
 @scenario("USB superfloppy FAT16, label with spaces and non-ASCII",
-          needs=NEED)
+          needs=PUB)
 def usb_superfloppy(ctx):
     d = ctx.img_dir("sf")
     # FAT keeps labels in the DOS code page: libblkid hands the raw cp850
@@ -388,12 +400,13 @@ def usb_superfloppy(ctx):
     check("/" not in name and not name.startswith((".", "-")),
           "unsafe name %r" % name)
     ctx.note("label bytes 'MY ST\\xd8CK \\x90' published as %r" % name)
-    q = shlex.quote("/media/list/" + name)
-    out = ctx.sh("cat %s/f.txt" % q)
-    check(out == "superfloppy\n", "read superfloppy: %r" % out)
     rec = ctx.record(name)
     check(rec.get("fstype") == "vfat", "record: %r" % rec)
-    common_mount_checks(ctx, name, rec, "vfat")
+    if ctx.mounting():
+        q = shlex.quote("/media/list/" + name)
+        out = ctx.sh("cat %s/f.txt" % q)
+        check(out == "superfloppy\n", "read superfloppy: %r" % out)
+        common_mount_checks(ctx, name, rec, "vfat")
     ctx.medialist([name])
     ctx.mark()
     ctx.vm.unplug_usb("sf")
@@ -401,7 +414,7 @@ def usb_superfloppy(ctx):
              what="unplug-to-unlink")
 
 
-@scenario("USB stick holding an ISO 9660 image", needs=NEED)
+@scenario("USB stick holding an ISO 9660 image", needs=PUB)
 def usb_iso(ctx):
     d = ctx.img_dir("uiso")
     img = im.iso(d, "uiso", "ISOSTICK", {"readme.txt": "iso on usb\n"})
@@ -410,18 +423,23 @@ def usb_iso(ctx):
     ctx.link_wait("ISOSTICK")
     rec = ctx.record("ISOSTICK")
     check(rec.get("fstype") == "iso9660", "record: %r" % rec)
-    out = ctx.sh("cat /media/list/ISOSTICK/readme.txt")
-    check(out == "iso on usb\n", "read iso: %r" % out)
-    common_mount_checks(ctx, "ISOSTICK", rec, "iso9660", want_ro=True)
-    rc, _ = ctx.run("echo x > /media/list/ISOSTICK/x.txt")
-    check(rc != 0, "write to an ISO 9660 stick succeeded")
+    check(rec.get("readonly") in ("1", "yes", "true"),
+          "read-only stick not marked readonly: %r" % rec)
+    check("ro" in rec.get("options", "").split(","),
+          "ISO record options lack ro: %r" % rec)
+    if ctx.mounting():
+        out = ctx.sh("cat /media/list/ISOSTICK/readme.txt")
+        check(out == "iso on usb\n", "read iso: %r" % out)
+        common_mount_checks(ctx, "ISOSTICK", rec, "iso9660", want_ro=True)
+        rc, _ = ctx.run("echo x > /media/list/ISOSTICK/x.txt")
+        check(rc != 0, "write to an ISO 9660 stick succeeded")
     ctx.mark()
     ctx.vm.unplug_usb("uiso")
     ctx.wait("-L", "/media/list/ISOSTICK", 30, gone=True,
              what="unplug-to-unlink")
 
 
-@scenario("two USB sticks with the same label", needs=NEED)
+@scenario("two USB sticks with the same label", needs=PUB)
 def usb_twins(ctx):
     d = ctx.img_dir("twins")
     a = im.filesystem(d, "a", "vfat32", 40, label="TWIN",
@@ -434,38 +452,47 @@ def usb_twins(ctx):
     ctx.mark()
     ctx.vm.plug_usb("twb", b)
     ctx.link_wait("TWIN_2")
-    out = ctx.sh("cat /media/list/TWIN/who.txt /media/list/TWIN_2/who.txt")
-    check(out == "A\nB\n", "twins content: %r" % out)
+    ra, rb = ctx.record("TWIN"), ctx.record("TWIN_2")
+    check(ra.get("devname") != rb.get("devname"),
+          "twins on one device: %r %r" % (ra, rb))
+    if ctx.mounting():
+        out = ctx.sh("cat /media/list/TWIN/who.txt /media/list/TWIN_2/who.txt")
+        check(out == "A\nB\n", "twins content: %r" % out)
     ctx.medialist(["TWIN", "TWIN_2"])
     ctx.mark()
     ctx.vm.unplug_usb("twa")
     ctx.wait("-L", "/media/list/TWIN", 30, gone=True, what="unplug-to-unlink")
-    out = ctx.sh("ls -A /media/list; cat /media/list/TWIN_2/who.txt")
-    check(out.split("\n")[-2:] == ["B", ""] and "TWIN_2" in out,
-          "the second twin changed name or content: %r" % out)
+    out = ctx.sh("ls -A /media/list")
+    check("TWIN_2" in out.split("\n"),
+          "the second twin changed name: %r" % out)
+    check(ctx.record("TWIN_2").get("devname") == rb.get("devname"),
+          "TWIN_2 now names another device")
+    if ctx.mounting():
+        out = ctx.sh("cat /media/list/TWIN_2/who.txt")
+        check(out == "B\n", "the second twin's content: %r" % out)
     ctx.vm.unplug_usb("twb")
     ctx.wait("-L", "/media/list/TWIN_2", 30, gone=True)
 
 
 @scenario("eight USB sticks behind a hub, plugged and pulled together",
-          needs=NEED)
+          needs=PUB)
 def usb_hub8(ctx):
     d = ctx.img_dir("hub")
-    imgs = [im.filesystem(d, "h%d" % i, "vfat16", 8, label="HUB%d" % i,
+    imgs = [im.filesystem(d, "h%d" % i, "vfat16", 16, label="HUB%d" % i,
                           files={"n.txt": "%d\n" % i}) for i in range(8)]
     ctx.vm.device_add("usb-hub", "hub0", bus="xhci.0")
-    port = ctx.vm.qmp.cmd("qom-get", path="/machine/peripheral/hub0",
-                          property="port")
+    port = ctx.vm.usb_port("hub0")
     ctx.sh("sleep 1")
     ctx.mark()
     for i, img in enumerate(imgs):
         ctx.vm.plug_usb("hub%d" % i, img, port="%s.%d" % (port, i + 1))
     t = [ctx.wait("-L", "/media/list/HUB%d" % i, 90) for i in range(8)]
     ctx.times.append(("plug-to-all-8-links", max(t)))
-    out = ctx.sh("for i in 0 1 2 3 4 5 6 7; do "
-                 "cat /media/list/HUB$i/n.txt; done", 120)
-    check(out == "".join("%d\n" % i for i in range(8)),
-          "hub sticks content: %r" % out)
+    if ctx.mounting():
+        out = ctx.sh("for i in 0 1 2 3 4 5 6 7; do "
+                     "cat /media/list/HUB$i/n.txt; done", 120)
+        check(out == "".join("%d\n" % i for i in range(8)),
+              "hub sticks content: %r" % out)
     ctx.medialist(["HUB%d" % i for i in range(8)])
     ctx.mark()
     ctx.vm.device_del("hub0")     # pulls all eight at once
@@ -478,7 +505,7 @@ def usb_hub8(ctx):
           % ctx.no_media_mounts())
 
 
-@scenario("SCSI disk hot-plug and unplug (virtio-scsi scsi-hd)", needs=NEED)
+@scenario("SCSI disk hot-plug and unplug (virtio-scsi scsi-hd)", needs=PUB)
 def scsi_hd(ctx):
     d = ctx.img_dir("scsi")
     img = im.filesystem(d, "scsi", "ext4", 16, label="SCSIDISK",
@@ -489,9 +516,10 @@ def scsi_hd(ctx):
     rec = ctx.record("SCSIDISK")
     check(rec.get("fstype") == "ext4" and rec.get("bus") in ("scsi", "virtio"),
           "record: %r" % rec)
-    out = ctx.sh("cat /media/list/SCSIDISK/s.txt")
-    check(out == "scsi disk\n", "read: %r" % out)
-    common_mount_checks(ctx, "SCSIDISK", rec, "ext4")
+    if ctx.mounting():
+        out = ctx.sh("cat /media/list/SCSIDISK/s.txt")
+        check(out == "scsi disk\n", "read: %r" % out)
+        common_mount_checks(ctx, "SCSIDISK", rec, "ext4")
     ctx.medialist(["SCSIDISK"])
     ctx.mark()
     ctx.vm.unplug_scsi("scsi")
@@ -499,7 +527,7 @@ def scsi_hd(ctx):
              what="unplug-to-unlink")
 
 
-@scenario("IDE CD-ROM: medium changed and ejected through QMP", needs=NEED)
+@scenario("IDE CD-ROM: medium changed and ejected through QMP", needs=PUB)
 def ide_cd(ctx):
     d = ctx.img_dir("cd")
     a = im.iso(d, "cd1", "CDONE", {"one.txt": "first disc\n"})
@@ -510,15 +538,17 @@ def ide_cd(ctx):
     rec = ctx.record("CDONE")
     check(rec.get("fstype") == "iso9660" and rec.get("bus") == "ata",
           "record: %r" % rec)
-    out = ctx.sh("cat /media/list/CDONE/one.txt")
-    check(out == "first disc\n", "read CDONE: %r" % out)
-    common_mount_checks(ctx, "CDONE", rec, "iso9660", want_ro=True)
+    if ctx.mounting():
+        out = ctx.sh("cat /media/list/CDONE/one.txt")
+        check(out == "first disc\n", "read CDONE: %r" % out)
+        common_mount_checks(ctx, "CDONE", rec, "iso9660", want_ro=True)
     ctx.mark()
     ctx.vm.cd_insert(b)       # change medium: tray opens and closes
     ctx.link_wait("CDTWO", 40)
     ctx.wait("-L", "/media/list/CDONE", 30, gone=True)
-    out = ctx.sh("cat /media/list/CDTWO/two.txt")
-    check(out == "second disc\n", "read CDTWO: %r" % out)
+    if ctx.mounting():
+        out = ctx.sh("cat /media/list/CDTWO/two.txt")
+        check(out == "second disc\n", "read CDTWO: %r" % out)
     ctx.medialist(["CDTWO"], ["CDONE"])
     ctx.mark()
     ctx.vm.cd_eject()
@@ -526,15 +556,16 @@ def ide_cd(ctx):
              what="eject-to-unlink")
 
 
-@scenario("IDE disk present at boot (coldplug)", needs=NEED)
+@scenario("IDE disk present at boot (coldplug)", needs=PUB)
 def ide_coldplug(ctx):
-    out = ctx.sh("e2e-wait -L /media/list/IDEDISK 20 >/dev/null; "
-                 "cat /media/list/IDEDISK/boot.txt")
-    check(out == "present at boot\n", "read IDEDISK: %r" % out)
+    ctx.sh("e2e-wait -L /media/list/IDEDISK 20")
     rec = ctx.record("IDEDISK")
     check(rec.get("bus") == "ata" and rec.get("fstype") == "ext4",
           "record: %r" % rec)
-    common_mount_checks(ctx, "IDEDISK", rec, "ext4")
+    if ctx.mounting():
+        out = ctx.sh("cat /media/list/IDEDISK/boot.txt")
+        check(out == "present at boot\n", "read IDEDISK: %r" % out)
+        common_mount_checks(ctx, "IDEDISK", rec, "ext4")
     ctx.medialist(["IDEDISK"])
 
 
@@ -649,7 +680,11 @@ class Runner:
                 "echo '--- dmesg'; dmesg | tail -n 15; "
                 "echo '--- /media/list'; ls -lA /media/list; "
                 "echo '--- records'; ls -A /run/mediad/media; "
-                "echo '--- mounts'; grep -e /media -e /e2e /proc/mounts", 20)
+                "echo '--- mounts'; grep -e /media -e /e2e /proc/mounts; "
+                "echo '--- sr0 media polling (events, events_poll_msecs, "
+                "block.events_dfl_poll_msecs)'; "
+                "cat /sys/block/sr0/events /sys/block/sr0/events_poll_msecs "
+                "/sys/module/block/parameters/events_dfl_poll_msecs", 20)
             return out.splitlines()
         except Exception as e:
             return ["(guest did not answer: %s)" % e]
@@ -699,6 +734,10 @@ class Runner:
                 diag += self.diagnostics(vm)
             finally:
                 shutil.rmtree(sdir, ignore_errors=True)
+            for op in vm.forced if vm else ():
+                ctx.note("guest never opened the tray: QEMU forced " + op)
+            if vm:
+                vm.forced.clear()
             took = time.monotonic() - t_start
             times = ", ".join("%s %.3fs" % wt for wt in ctx.times)
             self.results.append((mode, name, ok, ctx.times))

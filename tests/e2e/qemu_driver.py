@@ -225,6 +225,7 @@ class VM:
             self.close()
             raise
         self.nodes = {}
+        self.forced = []      # tray operations the guest did not allow
 
     def _wait_sock(self, path, timeout=30):
         deadline = time.monotonic() + timeout
@@ -275,6 +276,15 @@ class VM:
             props["serial"] = serial
         self.device_add("usb-storage", "usb-" + name, **props)
 
+    def usb_port(self, dev_id):
+        """The USB port QEMU gave a device ("1", "2.3"), from `info usb`."""
+        out = self.qmp.cmd("human-monitor-command",
+                           **{"command-line": "info usb"})
+        for line in out.splitlines():
+            if line.rstrip().endswith("ID: " + dev_id):
+                return line.split("Port ")[1].split(",")[0]
+        raise Error("no USB device %s in: %s" % (dev_id, out))
+
     def unplug_usb(self, name):
         self.device_del("usb-" + name)
         self.blockdev_del(name)
@@ -290,12 +300,51 @@ class VM:
         self.device_del("scsi-" + name)
         self.blockdev_del(name)
 
-    def cd_insert(self, path, dev_id="cd0"):
-        self.qmp.cmd("blockdev-change-medium", id=dev_id, filename=path,
-                     format="raw", **{"read-only-mode": "read-only"})
+    def _tray_open(self, dev_id, timeout):
+        """Wait for the guest to open a locked tray after an eject request
+        (udev's 60-cdrom_id.rules locks a tray that holds a disc and runs
+        cdrom_id --eject-media on the request).  False on timeout."""
+        try:
+            self.qmp.wait_event("DEVICE_TRAY_MOVED", timeout,
+                                lambda e: e["data"].get("id") == dev_id and
+                                e["data"].get("tray-open"))
+            return True
+        except TimeoutError:
+            return False
 
-    def cd_eject(self, dev_id="cd0", force=True):
-        self.qmp.cmd("eject", id=dev_id, force=force)
+    def cd_insert(self, path, dev_id="cd0", timeout=20):
+        """Put a disc in, as a user would: when the guest holds the tray
+        locked, QEMU sends it an eject request; wait for the tray to open,
+        then load.  Forces only when the guest never opens (self.forced)."""
+        self.qmp.events.clear()
+        args = {"id": dev_id, "filename": path, "format": "raw",
+                "read-only-mode": "read-only"}
+        try:
+            self.qmp.cmd("blockdev-change-medium", **args)
+            return
+        except Error as e:
+            if "locked" not in str(e):
+                raise
+        if not self._tray_open(dev_id, timeout):
+            self.forced.append("change-medium " + dev_id)
+            args["force"] = True
+        self.qmp.cmd("blockdev-change-medium", **args)
+
+    def cd_eject(self, dev_id="cd0", timeout=20):
+        """Press the eject button: request, wait for the guest to open the
+        tray, then take the disc out."""
+        self.qmp.events.clear()
+        try:
+            self.qmp.cmd("eject", id=dev_id, force=False)
+            return
+        except Error as e:
+            if "locked" not in str(e):
+                raise
+        if self._tray_open(dev_id, timeout):
+            self.qmp.cmd("eject", id=dev_id, force=False)
+        else:
+            self.forced.append("eject " + dev_id)
+            self.qmp.cmd("eject", id=dev_id, force=True)
 
     # Teardown ---------------------------------------------------------------
 
