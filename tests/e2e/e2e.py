@@ -149,13 +149,24 @@ class Ctx:
         if not self.has("medialist"):
             self.note("medialist not built: --json check skipped")
             return None
-        out = self.sh("medialist --json")
-        data = json.loads(out)
+        out = self.sh("medialist --json 2>/run/e2e/medialist.err || "
+                      "{ cat /run/e2e/medialist.err; exit 1; }")
+        try:
+            data = json.loads(out)
+        except ValueError as e:
+            raise Fail("medialist --json is not JSON (%s): %r" % (e, out))
         items = data if isinstance(data, list) else (
             data.get("media") or data.get("items") or [])
-        names = {i.get("name") for i in items if isinstance(i, dict)}
+        byname = {i.get("name"): i for i in items if isinstance(i, dict)}
+        names = set(byname)
         for n in names_present:
             check(n in names, "medialist --json lacks %r: %s" % (n, out))
+            rec = self.record(n)
+            for k in ("devname", "fstype", "label"):
+                if k in byname[n] and k in rec and k != "label":
+                    check(byname[n][k] == rec[k],
+                          "medialist %s %s=%r, record says %r"
+                          % (n, k, byname[n][k], rec[k]))
         for n in names_absent:
             check(n not in names, "medialist --json still has %r" % n)
         return items
@@ -650,6 +661,8 @@ class Runner:
         return prog in self.present
 
     def emit(self, ok, desc, diag=()):
+        if qd.stopping.is_set():
+            return      # interrupted: what fails now is the teardown
         with self.lock:
             self.n += 1
             if ok is False:
@@ -681,6 +694,7 @@ class Runner:
                 "echo '--- /media/list'; ls -lA /media/list; "
                 "echo '--- records'; ls -A /run/mediad/media; "
                 "echo '--- mounts'; grep -e /media -e /e2e /proc/mounts; "
+                "echo '--- blkid sr0'; /usr/sbin/blkid -p /dev/sr0; "
                 "echo '--- sr0 media polling (events, events_poll_msecs, "
                 "block.events_dfl_poll_msecs)'; "
                 "cat /sys/block/sr0/events /sys/block/sr0/events_poll_msecs "
@@ -694,6 +708,8 @@ class Runner:
         os.makedirs(workdir)
         vm = None
         for name, f, needs in SCENARIOS:
+            if qd.stopping.is_set():
+                break
             if self.args.only and not any(o in name for o in self.args.only):
                 continue
             missing = [n for n in needs if not self.has(n)]
@@ -793,12 +809,17 @@ class Runner:
             print("# prepared in %.1fs" % (time.monotonic() - self.t0),
                   flush=True)
             modes = self.args.mode or list(MODES)
-            threads = [threading.Thread(target=self.run_mode, args=(m,))
-                       for m in modes]
+            threads = [threading.Thread(target=self.run_mode, args=(m,),
+                                        daemon=True) for m in modes]
             for t in threads:
                 t.start()
             for t in threads:
-                t.join()
+                while t.is_alive():     # a timed join lets signals in
+                    t.join(0.5)
+        except SystemExit:
+            print("# interrupted: every QEMU killed, temp files removed",
+                  flush=True)
+            raise
         finally:
             qd._kill_all()
             if keep:

@@ -14,27 +14,35 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 QEMU = "qemu-system-x86_64"
 
 _live = set()          # every QEMU Popen not yet reaped
+_lock = threading.Lock()
+stopping = threading.Event()   # set on SIGINT/SIGTERM: start no more QEMU
 
 
 def _kill_all():
-    for p in list(_live):
+    with _lock:
+        procs = list(_live)
+    for p in procs:
         try:
             p.kill()
             p.wait(timeout=10)
         except Exception:
             pass
-        _live.discard(p)
+        with _lock:
+            _live.discard(p)
 
 
 def _on_signal(signum, frame):
+    # Kill first, then unwind the main thread so its finally blocks remove
+    # temp files; worker threads see their QEMU gone and stop.
+    stopping.set()
     _kill_all()
-    signal.signal(signum, signal.SIG_DFL)
-    os.kill(os.getpid(), signum)
+    raise SystemExit(128 + signum)
 
 
 atexit.register(_kill_all)
@@ -211,12 +219,15 @@ class VM:
                      "-device", "ide-hd,bus=ide.0,unit=0,drive=idehd,"
                      "id=idehd0,serial=E2EIDE0"]
         self.t_start = time.monotonic()
-        self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
-                                     stdout=open(os.path.join(
-                                         workdir, "qemu-%s.out" % mode), "w"),
-                                     stderr=subprocess.STDOUT,
-                                     preexec_fn=_pdeathsig)
-        _live.add(self.proc)
+        with _lock:
+            if stopping.is_set():
+                raise Error("stopping: no new QEMU")
+            with open(os.path.join(workdir, "qemu-%s.out" % mode), "w") as out:
+                self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
+                                             stdout=out,
+                                             stderr=subprocess.STDOUT,
+                                             preexec_fn=_pdeathsig)
+            _live.add(self.proc)
         self.qmp = self.guest = None
         try:
             self.qmp = QMP(self._wait_sock(qmp_path))
@@ -363,7 +374,8 @@ class VM:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        _live.discard(self.proc)
+        with _lock:
+            _live.discard(self.proc)
 
     def __enter__(self):
         return self
