@@ -615,6 +615,26 @@ def surprise(ctx):
     check(out == "hold me\n", "read after replug: %r" % out)
     ctx.vm.unplug_usb("surp")
     ctx.wait("-L", "/media/list/SURPRISE", 30, gone=True)
+    # Another stick under the same name right away, on another device
+    # node (a filler takes the old one): automount must not reuse its
+    # cached answer for the key, which names the old node.
+    filler = im.filesystem(d, "f", "vfat32", 40, label="FILLER",
+                           files={"held.txt": "filler\n"})
+    other = im.filesystem(d, "o", "vfat32", 40, label="SURPRISE",
+                          files={"held.txt": "another stick\n"})
+    ctx.mark()
+    ctx.vm.plug_usb("filler", filler)
+    ctx.link_wait("FILLER")
+    ctx.mark()
+    ctx.vm.plug_usb("surp2", other)
+    ctx.link_wait("SURPRISE")
+    out = ctx.sh("cat /media/list/SURPRISE/held.txt")
+    check(out == "another stick\n",
+          "same name, other stick: read %r (stale map answer?)" % out)
+    ctx.vm.unplug_usb("surp2")
+    ctx.vm.unplug_usb("filler")
+    ctx.wait("-L", "/media/list/SURPRISE", 30, gone=True)
+    ctx.wait("-L", "/media/list/FILLER", 30, gone=True)
 
 
 @scenario("FAT stick written, idle past the expire timeout, clean when "
@@ -623,9 +643,16 @@ def fat_clean(ctx):
     d = ctx.img_dir("clean")
     img = im.filesystem(d, "c", "vfat32", 40, label="CLEANME",
                         files={"a.txt": "a\n"})
+    # A lookup of the name just before it exists (automount caches the
+    # failure for negative_timeout): the first access after the link
+    # appears must still work.
+    rc, _ = ctx.run("ls /media/auto/CLEANME")
+    check(rc != 0, "/media/auto/CLEANME exists before the plug")
     ctx.mark()
     ctx.vm.plug_usb("clean", img)
     ctx.link_wait("CLEANME")
+    out = ctx.sh("cat /media/list/CLEANME/a.txt")
+    check(out == "a\n", "first read after a failed lookup: %r" % out)
     ctx.sh("echo 'written in the guest' > /media/list/CLEANME/b.txt")
     check(ctx.mounted("CLEANME") is not None, "not mounted after write")
     t0 = time.monotonic()

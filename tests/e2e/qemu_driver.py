@@ -63,13 +63,28 @@ class Error(Exception):
     pass
 
 
+def _connect(path, timeout=30):
+    """Connect to QEMU's unix socket; it exists (bind) a moment before QEMU
+    listens on it, so retry refused connections."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(path)
+            return sock
+        except (ConnectionRefusedError, FileNotFoundError):
+            sock.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class QMP:
     """A QMP client: commands with ids, events kept in a list."""
 
     def __init__(self, path, timeout=30):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock = _connect(path)
         self.sock.settimeout(timeout)
-        self.sock.connect(path)
         self.buf = b""
         self.events = []
         self.n = 0
@@ -130,8 +145,7 @@ class Guest:
     """Run shell scripts in the guest over ttyS1 (see guest/init)."""
 
     def __init__(self, path):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(path)
+        self.sock = _connect(path)
         self.buf = b""
         self.n = 0
 
