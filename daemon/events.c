@@ -29,6 +29,8 @@ static void forget(struct mediad *md, struct medium *e, bool gone)
 			log_err("%s: lazy unmount of %s failed: %m", e->rec.name,
 				e->rec.mountpoint);
 	}
+	if (e->offered)
+		hooks_emit(&md->hooks, "remove", &e->rec);
 	publish_withdraw(&md->pub, e);
 	watch_remove(&md->watch, e->devnum);
 	if (e->offered)
@@ -55,6 +57,7 @@ void events_handle(struct mediad *md, struct udev_device *d, const char *action)
 	enum verdict v;
 
 	md->events++;
+	log_debug("event %s %s", action, udev_device_get_sysname(d));
 	if (!strcmp(action, "remove") ||
 	    device_read(d, md->source == SOURCE_UDEV, &info) == 0 ||
 	    (info.loop && !md->cfg.include_loop) || info.size == 0) {
@@ -100,8 +103,10 @@ void events_handle(struct mediad *md, struct udev_device *d, const char *action)
 	}
 	publish(md, old);
 	watch_add(&md->watch, info.devname, devnum);
-	if (v == VERDICT_OFFERED)
+	if (v == VERDICT_OFFERED) {
 		log_info("%s (%s, %s) published", rec.name, rec.devname, rec.fstype);
+		hooks_emit(&md->hooks, "add", &old->rec);
+	}
 	else
 		log_info("%s ignored: %s", rec.devname, rec.reason);
 }
@@ -173,8 +178,12 @@ void events_mounts_changed(struct mediad *md)
 			continue;
 		log_info("%s (%s) %s%s", e->rec.name, e->rec.devname,
 			 *now ? "mounted on " : "unmounted", now);
+		if (!*now)
+			hooks_emit(&md->hooks, "unmount", &e->rec); /* with the old path */
 		snprintf(e->rec.mountpoint, sizeof(e->rec.mountpoint), "%s", now);
 		publish(md, e);
+		if (*now)
+			hooks_emit(&md->hooks, "mount", &e->rec);
 	}
 }
 

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mediad.h"
 #include "monitor.h"
+#include "notify.h"
 
 #ifndef VERSION
 #define VERSION "0.1"
@@ -89,14 +90,12 @@ static void on_stop(struct ev_loop *loop, ev_signal *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
-static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+/* SIGHUP and a change of the config file both land here. */
+static void reload(struct mediad *md)
 {
-	struct mediad *md = w->data;
 	struct config c;
 	char err[CONFIG_ERR_BUF];
 
-	(void)loop;
-	(void)revents;
 	config_defaults(&c);
 	if (config_load(&c, md->config_path, true, err) < 0) {
 		log_err("reload refused, keeping the running configuration: %s", err);
@@ -119,7 +118,28 @@ static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
 	}
 	log_set_level(c.log_level);
 	log_info("configuration reloaded from %s", md->config_path);
+	control_set_group(&md->control, md->cfg.allow_group);
 	events_rescan(md);
+}
+
+static void on_hup(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	reload(w->data);
+}
+
+/* The config file changed (written in place or replaced by rename):
+ * reload as on SIGHUP; a half-written file is refused and the next write
+ * triggers another try. */
+static void on_config_file(struct ev_loop *loop, ev_stat *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	if (w->attr.st_nlink == 0 && w->prev.st_nlink == 0)
+		return;
+	log_debug("%s changed", w->path);
+	reload(w->data);
 }
 
 static bool have_ntfs3(void)
@@ -243,8 +263,10 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct mediad md; /* large (records); not on the stack */
-	const char *overrides[4][2] = { { NULL, NULL } };
-	size_t n_over = 0;
+	/* command-line settings, applied over the file in this order */
+	static const char *const over_keys[] = { "state_dir", "media_dir", "source",
+						  "log_level" };
+	const char *over[4] = { NULL, NULL, NULL, NULL };
 	bool foreground = false, test_only = false;
 	char err[CONFIG_ERR_BUF];
 	int opt, ready_fd = -1, r;
@@ -260,20 +282,16 @@ int main(int argc, char **argv)
 			md.config_path = optarg;
 			break;
 		case 's':
-			overrides[n_over][0] = "state_dir";
-			overrides[n_over++][1] = optarg;
+			over[0] = optarg;
 			break;
 		case 'm':
-			overrides[n_over][0] = "media_dir";
-			overrides[n_over++][1] = optarg;
+			over[1] = optarg;
 			break;
 		case 'S':
-			overrides[n_over][0] = "source";
-			overrides[n_over++][1] = optarg;
+			over[2] = optarg;
 			break;
 		case 'l':
-			overrides[n_over][0] = "log_level";
-			overrides[n_over++][1] = optarg;
+			over[3] = optarg;
 			break;
 		case 'R':
 			md.rcvbuf = atoi(optarg);
@@ -291,8 +309,6 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return 2;
 		}
-		if (n_over == 4) /* each option at most once is plenty */
-			n_over = 3;
 	}
 	if (optind < argc) {
 		usage(stderr);
@@ -304,8 +320,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mediad: %s\n", err);
 		return 1;
 	}
-	for (size_t i = 0; i < n_over; i++) {
-		if (config_set(&md.cfg, overrides[i][0], overrides[i][1], err) < 0) {
+	for (size_t i = 0; i < 4; i++) {
+		if (over[i] && config_set(&md.cfg, over_keys[i], over[i], err) < 0) {
 			fprintf(stderr, "mediad: command line: %s\n", err);
 			return 2;
 		}
@@ -332,6 +348,8 @@ int main(int argc, char **argv)
 
 	md.opts.have_ntfs3 = have_ntfs3();
 	media_init(&md.media);
+	hooks_init(&md.hooks, &md.cfg); /* coldplug's add events queue up */
+	md.control.fd = -1;
 	if (publish_open(&md.pub, &md.cfg, err) < 0) {
 		log_err("%s", err);
 		return 1;
@@ -384,14 +402,26 @@ int main(int argc, char **argv)
 	ev_signal_start(md.loop, &md.sig_term);
 	ev_signal_start(md.loop, &md.sig_int);
 	ev_signal_start(md.loop, &md.sig_hup);
+	ev_stat_init(&md.config_stat, on_config_file, md.config_path, 0.);
+	md.config_stat.data = &md;
+	ev_stat_start(md.loop, &md.config_stat);
+	if ((r = control_open(&md.control, &md, md.loop)) < 0)
+		log_err("cannot open the control socket in %s: %s (unmount and eject "
+			"need root and no daemon)", md.cfg.state_dir, strerror(-r));
+	hooks_start(&md.hooks, md.loop);
 
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "R", 1) != 1)
 			log_warn("cannot report readiness: %m");
 		close(ready_fd);
 	}
+	if ((r = notify_send("READY=1")) < 0) /* Type=notify: after coldplug */
+		log_warn("cannot tell the service manager we are ready: %s", strerror(-r));
 	ev_run(md.loop, 0);
 
+	notify_send("STOPPING=1");
+	control_close(&md.control);
+	hooks_stop(&md.hooks);
 	events_stop(&md);
 	log_info("stopped after %lu events, %lu rescans", md.events, md.rescans);
 	media_free(&md.media);

@@ -7,6 +7,8 @@
 #include <ev.h>
 
 #include "config.h"
+#include "control.h"
+#include "hooks.h"
 #include "media.h"
 #include "mounts.h"
 #include "options.h"
@@ -34,6 +36,10 @@ struct mediad {
 	struct watch watch;       /* kernel source only (udevd watches itself) */
 	unsigned long events;     /* uevents handled, for the log */
 	unsigned long rescans;
+	/* control socket, hooks, config-file watch (issue 4) */
+	struct control control;
+	struct hooks hooks;
+	ev_stat config_stat;
 };
 
 /* Handles one device event: action is "add", "change", "remove", ... */

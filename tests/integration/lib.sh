@@ -73,7 +73,7 @@ mkimg() {
 		ext2|ext3|ext4) mkfs."$type" -q -F -L "$label" "$f" ;;
 		btrfs) mkfs.btrfs -q -f -L "$label" "$f" >/dev/null ;;
 		xfs) mkfs.xfs -q -f -L "$label" "$f" ;;
-		swap) mkswap -L "$label" "$f" >/dev/null ;;
+		swap) chmod 600 "$f"; mkswap -L "$label" "$f" >/dev/null 2>&1 ;;
 		blank) ;;
 		esac ;;
 	esac

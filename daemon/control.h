@@ -1,0 +1,58 @@
+/* The daemon's end of the control socket (protocol: lib/ctlproto.h).
+ * The peer is identified with SO_PEERCRED/SO_PEERGROUPS. A client that
+ * sends nothing for CONTROL_IDLE_SECS, or garbage, is answered (if it can
+ * be) and dropped; unmount and eject run in a child process, so no
+ * request ever blocks the event loop or other clients. */
+#ifndef MEDIAD_CONTROL_H
+#define MEDIAD_CONTROL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <ev.h>
+
+#include "ctlproto.h"
+#include "name.h"
+
+#define CONTROL_MAX_CLIENTS 32
+
+struct mediad;
+struct control;
+
+struct control_client {
+	struct control *ctl;
+	int fd; /* -1: slot free */
+	uid_t uid;
+	pid_t peer_pid;
+	bool allowed;
+	pid_t child; /* the action's process, 0 when none */
+	char what[16 + NAME_BUF]; /* "eject NAME", for the log */
+	ev_io io;
+	ev_timer timer;
+	ev_child cw;
+};
+
+struct control {
+	struct mediad *md;
+	struct ev_loop *loop;
+	int fd;
+	ev_io io;
+	bool have_gid;
+	gid_t gid;
+	char group[64];
+	struct control_client c[CONTROL_MAX_CLIENTS];
+};
+
+/* Binds <state_dir>/control (mode 0666: anyone may ask, the daemon
+ * decides) and starts listening on loop. Returns 0 or -errno. */
+int control_open(struct control *ctl, struct mediad *md, struct ev_loop *loop);
+void control_close(struct control *ctl);
+
+/* Resolves the group allowed to change state (config allow_group); called
+ * at start and after every reload, so that the loop never asks NSS. */
+void control_set_group(struct control *ctl, const char *group);
+
+/* Parses a request: verb and argument. Returns 0, or -EINVAL for anything
+ * else than the grammar above (the argument must be a valid name). */
+int control_parse(const char *buf, size_t len, char verb[16], char arg[NAME_BUF]);
+
+#endif

@@ -1,0 +1,54 @@
+#!/bin/sh
+# What mediad lists but never offers, each with its reason; what it does
+# not look at; config ignore entries.
+. "$(dirname "$0")/lib.sh"
+
+printf 'ignore = LABEL=HIDEME\n' >> "$CONF"
+start_mediad
+mkimg "$T/s.img" swap SWAPPY 2>/dev/null
+attach S "$T/s.img"
+check "swap: ignored" wait_ignored "$(basename "$S")"
+check "swap: reason 'swap space'" grep -q '^reason=swap space$' "$STATE/ignored/$(basename "$S")"
+
+# a LUKS header as cryptsetup writes it: magic, version 1
+mkimg "$T/l.img" blank ""
+printf 'LUKS\272\276\000\001aes\000' | dd of="$T/l.img" conv=notrunc 2>/dev/null
+attach L "$T/l.img"
+check "LUKS: ignored" wait_ignored "$(basename "$L")"
+check "LUKS: reason names the encrypted container" \
+	grep -q '^reason=encrypted container (crypto_LUKS)$' "$STATE/ignored/$(basename "$L")"
+
+mkimg "$T/h.img" ext4 HIDEME
+attach H "$T/h.img"
+check "config ignore by label: listed with the reason" wait_ignored "$(basename "$H")"
+check "reason names the config entry" \
+	grep -q '^reason=ignored by configuration (LABEL=HIDEME)$' "$STATE/ignored/$(basename "$H")"
+check "never offered" test ! -e "$MEDIA/list/HIDEME"
+check "ignored records have no mount options" \
+	grep -q '^options=$' "$STATE/ignored/$(basename "$H")"
+
+# mounted by the system elsewhere: listed, not offered
+mkimg "$T/m.img" ext4 SYSMOUNT
+attach M "$T/m.img"
+check "medium appears" wait_link SYSMOUNT
+stop_mediad
+mkdir -p "$T/sysmnt" && mount "$M" "$T/sysmnt"
+start_mediad
+check "already mounted by the system at start: not offered" test ! -e "$MEDIA/list/SYSMOUNT"
+check "listed as mounted by the system" \
+	grep -q "^reason=mounted by the system on $T/sysmnt$" "$STATE/ignored/$(basename "$M")"
+umount "$T/sysmnt"
+stop_mediad
+
+# include_loop = no: loop devices are not looked at at all
+printf 'include_loop = no\nlog_level = debug\n' > "$CONF"
+start_mediad
+mkimg "$T/n.img" ext4 NOLOOP
+attach NL "$T/n.img"
+# wait until the daemon has handled the attach event (its debug log says
+# so), then check that nothing was published for it
+check "the attach event reached the daemon" \
+	wait_until 10 "$T" grep -q "event [a-z]* $(basename "$NL")\$" "$LOG"
+check "include_loop = no: loop media not published" test ! -e "$MEDIA/list/NOLOOP"
+check "include_loop = no: not even listed as ignored" test ! -e "$STATE/ignored/$(basename "$NL")"
+done_testing
