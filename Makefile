@@ -15,7 +15,8 @@ CC        ?= cc
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-format-nonliteral
-CPPFLAGS  += -std=c11 -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" -Ilib -MMD -MP
+CPPFLAGS  += -std=c11 -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" -Ilib -MMD -MP \
+             -DLIBEXECDIR=\"$(LIBEXECDIR)\"
 SAN       ?=
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN)
 
@@ -23,22 +24,28 @@ PKGS_DAEMON := libudev blkid mount
 DAEMON_CFLAGS := $(shell pkg-config --cflags $(PKGS_DAEMON) 2>/dev/null)
 DAEMON_LIBS   := $(shell pkg-config --libs $(PKGS_DAEMON) 2>/dev/null) -lev
 
-LIB_SRC    := lib/utf8.c lib/name.c lib/record.c lib/config.c lib/options.c lib/log.c
+LIB_SRC    := lib/utf8.c lib/name.c lib/record.c lib/config.c lib/options.c lib/log.c \
+              lib/mapentry.c lib/json.c lib/eject.c
 DAEMON_SRC := daemon/main.c daemon/events.c daemon/monitor.c daemon/device.c \
               daemon/probe.c daemon/policy.c daemon/media.c daemon/publish.c \
-              daemon/mounts.c daemon/watch.c
+              daemon/mounts.c daemon/watch.c \
+              daemon/control.c daemon/hooks.c daemon/notify.c
+CLI_SRC    := cli/medialist.c cli/state.c cli/table.c cli/jsonout.c cli/watch.c \
+              cli/actions.c
+CLI_LIBS   := -linotifytools
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIB_OBJ    := $(call obj,$(LIB_SRC))
 DAEMON_OBJ := $(call obj,$(DAEMON_SRC))
+CLI_OBJ    := $(call obj,$(CLI_SRC))
 # the pure parts of the daemon, linked into unit tests
 DAEMON_PURE_OBJ := $(call obj,daemon/policy.c daemon/media.c)
 
-UNIT_TESTS := name record config options media policy
+UNIT_TESTS := name record config options media policy mapentry json
 UNIT_BINS  := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
 
-PROGS := $(BUILD)/mediad
+PROGS := $(BUILD)/mediad $(BUILD)/auto.media $(BUILD)/medialist
 
 .PHONY: all check check-quick unit asan clang-build cppcheck clang-tidy \
         integration demo install deps clean
@@ -50,6 +57,15 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/mediad: $(DAEMON_OBJ) $(LIB_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DAEMON_LIBS)
+
+$(BUILD)/medialist: $(CLI_OBJ) $(LIB_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CLI_LIBS)
+
+# auto.media links only lib/ and libc: no libudev, no libblkid.
+MAP_OBJ := $(call obj,autofs-maps/auto_media.c lib/name.c lib/utf8.c lib/record.c \
+             lib/config.c lib/options.c lib/mapentry.c)
+$(BUILD)/auto.media: $(MAP_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) $(DAEMON_PURE_OBJ)
 	@mkdir -p $(dir $@)
@@ -74,10 +90,10 @@ clang-build:
 cppcheck:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --std=c11 -D_GNU_SOURCE -Ilib -Idaemon \
-	  --suppress=missingIncludeSystem lib daemon
+	  --suppress=missingIncludeSystem lib daemon autofs-maps cli
 
 clang-tidy:
-	clang-tidy --quiet --warnings-as-errors='*' $(LIB_SRC) $(DAEMON_SRC) -- \
+	clang-tidy --quiet --warnings-as-errors='*' $(LIB_SRC) $(DAEMON_SRC) $(CLI_SRC) -- \
 	  $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) 2>&1 | grep -v 'warnings generated' || true
 
 integration: all
@@ -96,8 +112,17 @@ demo: all
 	tests/demo
 
 install: all
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(LIBEXECDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/auto.master.d
 	install -m 0755 $(BUILD)/mediad $(DESTDIR)$(SBINDIR)/mediad
+	install -m 0755 $(BUILD)/auto.media $(DESTDIR)$(LIBEXECDIR)/auto.media
+	# the master-map line comes from mediad itself, from the default
+	# configuration: one source of truth for media_dir and expire_timeout
+	{ echo '# mediad: media under <media_dir>/auto, mounted on demand by auto.media.'; \
+	  echo '# Regenerate after changing media_dir or expire_timeout:'; \
+	  echo '#   mediad --autofs-entry > /etc/auto.master.d/mediad.autofs'; \
+	  $(BUILD)/mediad -c rules/mediad.conf --autofs-entry=$(LIBEXECDIR)/auto.media; } \
+	  > $(DESTDIR)$(SYSCONFDIR)/auto.master.d/mediad.autofs
 	test -e $(DESTDIR)$(SYSCONFDIR)/mediad.conf || \
 	  install -m 0644 rules/mediad.conf $(DESTDIR)$(SYSCONFDIR)/mediad.conf
 

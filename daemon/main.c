@@ -24,6 +24,18 @@
 
 #define DEFAULT_RCVBUF (128 * 1024 * 1024)
 
+/* The auto.master line for our media: derived from the configuration so
+ * that media_dir and expire_timeout are set in one place.
+ * --negative-timeout=1: automount caches a failed lookup (and, measured
+ * on Debian 12, a re-pointed key) for negative_timeout seconds, default
+ * 60; one second lets a name looked up just before it was published, or a
+ * stick replaced under the same name, mount the right medium. */
+static void print_autofs_entry(const struct config *c, const char *map)
+{
+	printf("%s/auto program:%s --timeout=%u --negative-timeout=1 nobrowse\n",
+	       c->media_dir, map, c->expire_timeout);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -37,6 +49,7 @@ static void usage(FILE *f)
 		"  -l, --log-level LEVEL   err, warning, notice, info or debug\n"
 		"      --rcvbuf BYTES      netlink receive buffer (tests shrink it)\n"
 		"  -t, --test              check the configuration and exit\n"
+		"      --autofs-entry[=MAP] print the auto.master line for MAP and exit\n"
 		"  -h, --help              show this help\n"
 		"  -V, --version           show the version\n",
 		CONFIG_DEFAULT_PATH);
@@ -258,6 +271,7 @@ int main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "rcvbuf", required_argument, NULL, 'R' },
 		{ "test", no_argument, NULL, 't' },
+		{ "autofs-entry", optional_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -268,6 +282,7 @@ int main(int argc, char **argv)
 						  "log_level" };
 	const char *over[4] = { NULL, NULL, NULL, NULL };
 	bool foreground = false, test_only = false;
+	const char *autofs_map = NULL;
 	char err[CONFIG_ERR_BUF];
 	int opt, ready_fd = -1, r;
 
@@ -298,6 +313,9 @@ int main(int argc, char **argv)
 			break;
 		case 't':
 			test_only = true;
+			break;
+		case 'A':
+			autofs_map = optarg ? optarg : LIBEXECDIR "/auto.media";
 			break;
 		case 'h':
 			usage(stdout);
@@ -337,6 +355,10 @@ int main(int argc, char **argv)
 	}
 	if (test_only) {
 		printf("%s: configuration ok\n", md.config_path);
+		return 0;
+	}
+	if (autofs_map) {
+		print_autofs_entry(&md.cfg, autofs_map);
 		return 0;
 	}
 	if (!foreground && (ready_fd = daemonize()) < 0) {

@@ -26,11 +26,20 @@ AUTOMOUNT_PID=""
 N=0
 FAILED=0
 
-printf 'include_loop = yes\nlog_level = debug\n' > "$CONF"
+# state_dir and media_dir in the file, not only on the command line:
+# auto.media finds the state directory through this file (MEDIAD_CONFIG)
+write_conf() {
+	printf 'state_dir = %s\nmedia_dir = %s\ninclude_loop = yes\nlog_level = debug\n' \
+		"$STATE" "$MEDIA" > "$CONF"
+	[ $# -gt 0 ] && printf '%s\n' "$@" >> "$CONF"
+	return 0
+}
+write_conf
 
 cleanup() {
 	[ -n "$MEDIAD_PID" ] && kill -9 "$MEDIAD_PID" 2>/dev/null
-	[ -n "$AUTOMOUNT_PID" ] && kill -9 "$AUTOMOUNT_PID" 2>/dev/null
+	[ -n "$AUTOMOUNT_PID" ] && kill -TERM "$AUTOMOUNT_PID" 2>/dev/null &&
+		wait "$AUTOMOUNT_PID" 2>/dev/null
 	# mounts first (they pin the loop devices), deepest first
 	grep -o " $T/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null; done
@@ -38,6 +47,10 @@ cleanup() {
 	if [ "$FAILED" -ne 0 ] && [ -f "$LOG" ]; then
 		echo "# --- mediad log ($SOURCE) ---"
 		sed 's/^/# /' "$LOG" | tail -60
+		if [ -f "$T/automount.log" ]; then
+			echo "# --- automount log ---"
+			sed 's/^/# /' "$T/automount.log" | tail -30
+		fi
 	fi
 	rm -rf "$T"
 }
@@ -139,3 +152,29 @@ our_names() {
 		case " $LOOPS " in *" $d "*) basename "$f" ;; esac
 	done | sort
 }
+
+# start_automount: Debian's automount on the master line mediad prints for
+# our config, in its own session (autofs never mounts for its own process
+# group), -C so that it runs beside any other automount. Returns once the
+# autofs directory is mounted.
+is_autofs() { grep -q " $MEDIA/auto autofs " /proc/self/mounts; }
+start_automount() {
+	mkdir -p "$MEDIA/auto"
+	"$BUILD/mediad" -c "$CONF" --autofs-entry="$BUILD/auto.media" > "$T/auto.master"
+	MEDIAD_CONFIG=$CONF setsid /usr/sbin/automount -f -C -d "$T/auto.master" \
+		>> "$T/automount.log" 2>&1 &
+	AUTOMOUNT_PID=$!
+	wait_until 10 "$MEDIA" is_autofs
+}
+stop_automount() { # SIGNAL (default TERM)
+	[ -n "$AUTOMOUNT_PID" ] || return 0
+	kill "-${1:-TERM}" "$AUTOMOUNT_PID" 2>/dev/null
+	wait "$AUTOMOUNT_PID" 2>/dev/null
+	AUTOMOUNT_PID=""
+}
+# mount_of DIR: the mountinfo line of what is mounted exactly on DIR
+mount_of() { awk -v d="$1" '$5 == d' /proc/self/mountinfo | tail -1; }
+is_mounted() { [ -n "$(mount_of "$1")" ]; }
+not_mounted() { [ -z "$(mount_of "$1")" ]; }
+# rec_is NAME KEY VALUE: the record's KEY has VALUE (for wait_until)
+rec_is() { [ "$(rec "$1" "$2" 2>/dev/null)" = "$3" ]; }

@@ -1,0 +1,130 @@
+/* auto.media: the autofs program map. automount runs it as
+ * "auto.media KEY" when something opens <media_dir>/auto/KEY, and mounts
+ * what it prints. It reads one record and prints one line; it never
+ * trusts the key, the record or the device name, and links nothing heavy,
+ * so it starts and answers in well under a millisecond.
+ *
+ * Exit status 0 with the map entry on stdout, or 1 with nothing on stdout
+ * (automount then answers ENOENT) and the reason on stderr, which
+ * automount logs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "mapentry.h"
+#include "name.h"
+#include "record.h"
+
+static int fail(const char *key, const char *why)
+{
+	/* the key was validated before any message names it */
+	fprintf(stderr, "auto.media: %s: %s\n", key, why);
+	return 1;
+}
+
+/* Characters a device name from the kernel may hold; refuses "..". */
+static int devname_ok(const char *d)
+{
+	if (strncmp(d, "/dev/", 5) || strstr(d, "/../") || strlen(d) > 100)
+		return 0;
+	for (const char *s = d; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '/' || *s == '_' || *s == '-' ||
+		      *s == '.' || *s == ':' || *s == '+'))
+			return 0;
+	return 1;
+}
+
+static uint64_t read_diskseq(unsigned maj, unsigned min)
+{
+	char path[96], buf[32];
+	ssize_t n;
+	int fd;
+
+	/* a partition has no diskseq of its own: its disk's is one up */
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", maj, min);
+	if (access(path, F_OK) == 0)
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../diskseq", maj, min);
+	else
+		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/diskseq", maj, min);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	return strtoull(buf, NULL, 10);
+}
+
+int main(int argc, char **argv)
+{
+	const char *key = argc == 2 ? argv[1] : NULL;
+	const char *conf = getenv("MEDIAD_CONFIG");
+	struct config c;
+	struct record r;
+	struct stat st;
+	char err[CONFIG_ERR_BUF], buf[RECORD_MAX_BYTES], entry[2048];
+	ssize_t n;
+	int dfd, fd, len;
+
+	if (!key) {
+		fprintf(stderr, "usage: auto.media KEY (run by automount)\n");
+		return 1;
+	}
+	if (!name_is_valid(key)) {
+		fprintf(stderr, "auto.media: refusing a key that is not a medium name\n");
+		return 1;
+	}
+	config_defaults(&c);
+	if (config_load(&c, conf ? conf : CONFIG_DEFAULT_PATH, !conf, err) < 0) {
+		fprintf(stderr, "auto.media: %s\n", err);
+		return 1;
+	}
+	dfd = open(c.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return fail(key, "no state directory (is mediad running?)");
+	fd = openat(dfd, "media", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return fail(key, "no state directory (is mediad running?)");
+	dfd = fd;
+	fd = openat(dfd, key, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return fail(key, errno == ENOENT ? "no such medium" : strerror(errno));
+	/* only a record mediad (root) wrote is believed */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & 022)) {
+		close(fd);
+		return fail(key, "record is not a root-owned regular file");
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0 || (size_t)n >= sizeof(buf) || record_parse(buf, (size_t)n, &r, NULL) < 0)
+		return fail(key, "unreadable record");
+	if (strcmp(r.name, key) || !r.mounttype[0] || !r.options[0])
+		return fail(key, "record does not offer this medium for mounting");
+	if (!devname_ok(r.devname))
+		return fail(key, "record names an implausible device");
+	/* the device node must still be the device the record describes:
+	 * same number, and the same medium generation (diskseq) */
+	if (stat(r.devname, &st) < 0 || !S_ISBLK(st.st_mode) ||
+	    major(st.st_rdev) != r.devmajor || minor(st.st_rdev) != r.devminor)
+		return fail(key, "device is gone or is another device now");
+	if (r.diskseq && read_diskseq(r.devmajor, r.devminor) != r.diskseq)
+		return fail(key, "device holds another medium now (diskseq changed)");
+	len = mapentry_format(r.mounttype, r.options, r.devname, entry, sizeof(entry));
+	if (len < 0)
+		return fail(key, "record holds bytes that cannot be mounted");
+	printf("%s\n", entry);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
