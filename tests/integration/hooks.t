@@ -62,7 +62,7 @@ mkimg "$T/n.img" ext4 NEXT
 attach B "$T/h.img"
 wait_link HANG
 wait_until 10 "$T" test -s "$T/hang_child"
-attach N "$T/n.img"
+attach NX "$T/n.img"
 check "publication goes on while a hook hangs" wait_link NEXT 1
 check "the hang is not over yet at that point" sh -c "! grep -q 'killed' '$LOG'"
 check "the hanging hook is killed after hook_timeout" \

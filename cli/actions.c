@@ -1,0 +1,205 @@
+/* medialist mount, unmount, eject and --wait. Mounting goes through
+ * autofs (following the list link is what mounts); unmount and eject ask
+ * the daemon on its control socket, and act directly only as root when no
+ * daemon answers. Must never act on a name that is not a record. */
+#include "medialist.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctlproto.h"
+#include "eject.h"
+#include "name.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int ml_wait_for(const struct ml *ml, const char *name)
+{
+	char dir[300];
+	double end = ml->timeout < 0 ? 0 : now() + ml->timeout;
+	int fd, dfd, r = 0;
+
+	snprintf(dir, sizeof(dir), "%s/media", ml->cfg.state_dir);
+	fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	/* watch first, then look: a record that appears in between is seen */
+	if (inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF) < 0 ||
+	    (dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	while (faccessat(dfd, name, F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+		char buf[4096];
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		double left = end - now();
+		int ms = ml->timeout < 0 ? -1 : left <= 0 ? 0 : (int)(left * 1000) + 1;
+
+		if (ml->timeout >= 0 && left <= 0) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		if (poll(&p, 1, ms) < 0 && errno != EINTR) {
+			r = -errno;
+			break;
+		}
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+	}
+	close(dfd);
+	close(fd);
+	return r;
+}
+
+/* Finds an offered medium by name, waiting for it with --wait. Prints
+ * the error and returns an exit code, or 0 with *e filled. */
+static int lookup(const struct ml *ml, const char *name, struct entry *e)
+{
+	int r;
+
+	if (!name_is_valid(name)) {
+		fprintf(stderr, "medialist: '%s' is not a medium's name\n", name);
+		return EXIT_FAILED;
+	}
+	if (ml->wait && (r = ml_wait_for(ml, name)) < 0) {
+		if (r == -ETIMEDOUT)
+			fprintf(stderr, "medialist: %s: did not appear within %g s\n", name,
+				ml->timeout);
+		else
+			fprintf(stderr, "medialist: %s: cannot wait: %s\n", name, strerror(-r));
+		return EXIT_FAILED;
+	}
+	r = ml_find(ml, name, e);
+	if (r < 0 || e->ignored) {
+		fprintf(stderr, "medialist: %s: %s\n", name,
+			r == -ENOENT || e->ignored ? "no such medium" : strerror(-r));
+		return EXIT_FAILED;
+	}
+	return 0;
+}
+
+int ml_mount(const struct ml *ml, const char *name)
+{
+	char link[600], target[600];
+	struct entry e;
+	struct stat st, parent;
+	int r = lookup(ml, name, &e);
+
+	if (r)
+		return r;
+	snprintf(link, sizeof(link), "%s/list/%s/", ml->cfg.media_dir, name);
+	snprintf(target, sizeof(target), "%s/auto/%s", ml->cfg.media_dir, name);
+	/* following the link is the mount: autofs holds the stat until
+	 * automount has mounted the medium, or failed to */
+	if (stat(link, &st) < 0) {
+		int err = errno;
+
+		fprintf(stderr, "medialist: cannot mount %s (%s): %s%s\n", name, e.rec.devname,
+			strerror(err),
+			err == ENOENT ? " (is automount running on <media_dir>/auto?)" : "");
+		return EXIT_FAILED;
+	}
+	snprintf(link, sizeof(link), "%s/auto", ml->cfg.media_dir);
+	if (stat(link, &parent) == 0 && parent.st_dev == st.st_dev) {
+		fprintf(stderr, "medialist: cannot mount %s (%s): nothing was mounted on %s\n",
+			name, e.rec.devname, target);
+		return EXIT_FAILED;
+	}
+	printf("%s\n", target);
+	return EXIT_DONE;
+}
+
+/* One request, one reply on the control socket. Returns 1 for "ok",
+ * 0 for "error" (reply holds the text after the status) or -errno when the
+ * daemon cannot be reached. */
+static int request(const struct ml *ml, const char *req, char *reply, size_t size)
+{
+	struct timeval tv = { .tv_sec = (time_t)CONTROL_ACTION_SECS + 10 };
+	char buf[CONTROL_REPLY_MAX + 1];
+	ssize_t n;
+	int fd, r;
+
+	fd = ml_connect(ml);
+	if (fd < 0)
+		return fd;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0 ||
+	    (n = recv(fd, buf, sizeof(buf) - 1, 0)) < 0) {
+		r = -errno;
+		close(fd);
+		snprintf(reply, size, "no answer from mediad: %s", strerror(-r));
+		return 0;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (!strncmp(buf, "ok ", 3)) {
+		snprintf(reply, size, "%s", buf + 3);
+		return 1;
+	}
+	snprintf(reply, size, "%s", !strncmp(buf, "error ", 6) ? buf + 6 : buf);
+	return 0;
+}
+
+static int act(const struct ml *ml, const char *verb, const char *name)
+{
+	char req[CONTROL_REQ_MAX], reply[CONTROL_REPLY_MAX + 1], shown[CONTROL_REPLY_MAX * 5];
+	struct entry e;
+	int r = lookup(ml, name, &e);
+
+	if (r)
+		return r;
+	snprintf(req, sizeof(req), "%s %s", verb, name);
+	r = request(ml, req, reply, sizeof(reply));
+	if (r >= 0) {
+		ml_display(reply, shown, sizeof(shown));
+		fprintf(r ? stdout : stderr, "%s%s\n", r ? "" : "medialist: ", shown);
+		return r ? EXIT_DONE : EXIT_FAILED;
+	}
+	if (r != -ENOENT && r != -ECONNREFUSED) {
+		fprintf(stderr, "medialist: %s %s: cannot reach mediad: %s\n", verb, name,
+			strerror(-r));
+		return EXIT_FAILED;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "medialist: %s %s: mediad is not running, and only root "
+				"can act without it\n", verb, name);
+		return EXIT_FAILED;
+	}
+	fprintf(stderr, "medialist: mediad is not running: acting directly as root\n");
+	if (!strcmp(verb, "unmount")) {
+		r = eject_unmount(e.rec.mountpoint);
+		snprintf(reply, sizeof(reply), "%s: %s", name,
+			 r < 0 ? strerror(-r) : e.rec.mountpoint[0] ? "unmounted" : "was not mounted");
+	} else {
+		r = eject_medium(e.rec.devname, reply, sizeof(reply));
+	}
+	ml_display(reply, shown, sizeof(shown));
+	fprintf(r < 0 ? stderr : stdout, "%s%s\n", r < 0 ? "medialist: " : "", shown);
+	return r < 0 ? EXIT_FAILED : EXIT_DONE;
+}
+
+int ml_unmount(const struct ml *ml, const char *name)
+{
+	return act(ml, "unmount", name);
+}
+
+int ml_eject(const struct ml *ml, const char *name)
+{
+	return act(ml, "eject", name);
+}

@@ -1,0 +1,73 @@
+/* medialist's shared declarations: the options every subcommand sees and
+ * the media read from the state directory. Nothing here talks to the
+ * daemon except ml_request() (cli/actions.c). */
+#ifndef MEDIALIST_H
+#define MEDIALIST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "record.h"
+
+/* exit codes, documented in medialist(1) */
+#define EXIT_DONE 0
+#define EXIT_FAILED 1
+#define EXIT_USAGE 2
+
+struct ml {
+	struct config cfg;
+	bool json, all, noheadings, wait;
+	double timeout;        /* seconds; < 0: no limit */
+	const char *columns;   /* -o */
+};
+
+struct entry {
+	struct record rec;
+	bool ignored;          /* from ignored/: listed, never offered */
+};
+
+struct entries {
+	struct entry *v;       /* owned */
+	size_t n;
+};
+
+/* cli/state.c */
+int ml_load(const struct ml *ml, bool with_ignored, struct entries *out);
+void ml_free(struct entries *e);
+/* Reads media/NAME, else ignored/NAME (a kernel name). 0 or -errno. */
+int ml_find(const struct ml *ml, const char *name, struct entry *out);
+/* Reads one record file relative to dirfd. 0 or -errno. */
+int ml_read_record(int dirfd, const char *file, struct record *rec);
+const char *ml_state(const struct entry *e); /* mounted, idle, ignored */
+/* A connected control socket, or -errno. */
+int ml_connect(const struct ml *ml);
+/* True when the daemon answers on its socket; when not, says so once
+ * on stderr. */
+bool ml_daemon_up(const struct ml *ml, bool warn);
+
+/* cli/table.c */
+int ml_table(const struct ml *ml, const struct entries *e, FILE *out);
+int ml_info(const struct entry *e, FILE *out);
+void ml_human_size(unsigned long long bytes, char out[16]);
+/* Text made safe for a terminal: control bytes, invalid UTF-8 and
+ * bidirectional controls escaped. Returns its display width. */
+size_t ml_display(const char *in, char *out, size_t size);
+
+/* cli/jsonout.c */
+void ml_json_entry(const struct ml *ml, const struct entry *e, FILE *out);
+int ml_json_list(const struct ml *ml, const struct entries *e, FILE *out);
+
+/* cli/watch.c */
+int ml_watch(const struct ml *ml);
+
+/* cli/actions.c */
+int ml_mount(const struct ml *ml, const char *name);
+int ml_unmount(const struct ml *ml, const char *name);
+int ml_eject(const struct ml *ml, const char *name);
+/* Waits (inotify) until media/NAME exists, at most ml->timeout. 0 or
+ * -ETIMEDOUT / -errno. */
+int ml_wait_for(const struct ml *ml, const char *name);
+
+#endif

@@ -1,0 +1,23 @@
+/* The control-socket contract shared by mediad and medialist:
+ * <state_dir>/control, SOCK_SEQPACKET, one request and one reply per
+ * connection.
+ *
+ *   request (one message, at most CONTROL_REQ_MAX bytes, ASCII verb, a
+ *   single space, the argument; a trailing '\n' is allowed):
+ *     "ping"            anyone
+ *     "unmount NAME"    root and members of allow_group
+ *     "eject NAME"      root and members of allow_group
+ *     "rescan"          root and members of allow_group
+ *   reply (one message, at most CONTROL_REPLY_MAX bytes):
+ *     "ok TEXT" or "error TEXT" (TEXT is for people)
+ *
+ * Documented in mediad(8); change it here, there, and in both programs. */
+#ifndef MEDIAD_CTLPROTO_H
+#define MEDIAD_CTLPROTO_H
+
+#define CONTROL_REQ_MAX 256
+#define CONTROL_REPLY_MAX 512
+#define CONTROL_IDLE_SECS 5.0     /* a client that sends nothing is dropped */
+#define CONTROL_ACTION_SECS 120.0 /* an eject that takes longer is killed */
+
+#endif
