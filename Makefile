@@ -9,6 +9,10 @@ BINDIR    ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/lib/mediad
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
 DESTDIR   ?=
+MANDIR    ?= $(PREFIX)/share/man
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 BUILD     ?= build
 CC        ?= cc
@@ -125,6 +129,23 @@ install: all
 	  > $(DESTDIR)$(SYSCONFDIR)/auto.master.d/mediad.autofs
 	test -e $(DESTDIR)$(SYSCONFDIR)/mediad.conf || \
 	  install -m 0644 rules/mediad.conf $(DESTDIR)$(SYSCONFDIR)/mediad.conf
+	# medialist, man pages, udev rules, init files, completion, hooks.d
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(SYSTEMDUNITDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/init.d $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/mediad/hooks.d
+	install -m 0755 $(BUILD)/medialist $(DESTDIR)$(BINDIR)/medialist
+	install -m 0644 man/medialist.1 $(DESTDIR)$(MANDIR)/man1/medialist.1
+	install -m 0644 man/mediad.conf.5 $(DESTDIR)$(MANDIR)/man5/mediad.conf.5
+	install -m 0644 man/mediad.8 man/auto.media.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 rules/60-mediad.rules $(DESTDIR)$(UDEVRULESDIR)/60-mediad.rules
+	sed 's|/usr/sbin/mediad|$(SBINDIR)/mediad|g' rules/mediad.service \
+	  > $(DESTDIR)$(SYSTEMDUNITDIR)/mediad.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/mediad.service
+	sed 's|^DAEMON=/usr/sbin/mediad|DAEMON=$(SBINDIR)/mediad|' rules/mediad.init \
+	  > $(DESTDIR)$(SYSCONFDIR)/init.d/mediad
+	chmod 0755 $(DESTDIR)$(SYSCONFDIR)/init.d/mediad
+	install -m 0644 cli/medialist.bash $(DESTDIR)$(BASHCOMPDIR)/medialist
 
 clean:
 	rm -rf build

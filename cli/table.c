@@ -277,6 +277,8 @@ int ml_table(const struct ml *ml, const struct entries *e, FILE *out)
 		for (int c = 0; c < n; c++) {
 			size_t k = i * (size_t)n + (size_t)c;
 
+			if (c == n - 1 && cw[k] == 0)
+				break; /* no trailing blanks after an empty last cell */
 			if (c)
 				fputc(' ', out);
 			put_cell(out, cells[k], cw[k], width[c], shown[c]->right, c == n - 1);
