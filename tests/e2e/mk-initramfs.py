@@ -242,6 +242,17 @@ def main():
         for rule in UDEV_RULES:
             t.copy("/lib/udev/rules.d/" + rule)
 
+        # The uevent stamper is ours and tiny: built here, in the temp dir.
+        uevmon = os.path.join(tmp, "e2e-uevmon")
+        cc = shutil.which("cc") or shutil.which("gcc")
+        if cc:
+            subprocess.run([cc, "-O2", "-Wall", "-o", uevmon,
+                            os.path.join(HERE, "src", "e2e-uevmon.c")],
+                           check=True)
+            t.elf(uevmon, "/usr/lib/e2e/e2e-uevmon")
+        else:
+            log("no C compiler: uevent stamps fall back to busybox uevent")
+
         extras = []
         for x in args.extra:
             if os.path.exists(x) and is_elf(x):

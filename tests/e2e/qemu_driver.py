@@ -144,10 +144,17 @@ class QMP:
 class Guest:
     """Run shell scripts in the guest over ttyS1 (see guest/init)."""
 
-    def __init__(self, path):
+    def __init__(self, path, transcript=None):
         self.sock = _connect(path)
         self.buf = b""
         self.n = 0
+        # Every line both ways, with host times, for post-mortems.
+        self.log = open(transcript, "a", buffering=1) if transcript else None
+
+    def _log(self, direction, text):
+        if self.log:
+            self.log.write("%.3f %s %s\n" % (time.monotonic(), direction,
+                                              text[:300]))
 
     def _line(self, deadline):
         while b"\n" not in self.buf:
@@ -160,7 +167,9 @@ class Guest:
                 raise Error("guest channel closed")
             self.buf += chunk
         line, _, self.buf = self.buf.partition(b"\n")
-        return line.decode("utf-8", "replace").rstrip("\r")
+        line = line.decode("utf-8", "replace").rstrip("\r")
+        self._log("<", line)
+        return line
 
     def wait_ready(self, timeout):
         deadline = time.monotonic() + timeout
@@ -174,6 +183,7 @@ class Guest:
         self.n += 1
         cid = "c%d" % self.n
         b64 = base64.b64encode(script.encode()).decode()
+        self._log(">", "%s %d %r" % (cid, timeout, script))
         self.sock.sendall(("%s %d %s\n" % (cid, timeout, b64)).encode())
         # The guest kills the script after `timeout`; allow for the reply.
         deadline = time.monotonic() + timeout + 30
@@ -200,6 +210,8 @@ class Guest:
             self.sock.close()
         except Exception:
             pass
+        if self.log:
+            self.log.close()
 
 
 class VM:
@@ -245,7 +257,8 @@ class VM:
         self.qmp = self.guest = None
         try:
             self.qmp = QMP(self._wait_sock(qmp_path))
-            self.guest = Guest(self._wait_sock(cmd_path))
+            self.guest = Guest(self._wait_sock(cmd_path), os.path.join(
+                workdir, "channel-%s.log" % mode))
         except Exception:
             self.close()
             raise
