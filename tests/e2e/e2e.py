@@ -30,6 +30,8 @@ import qemu_driver as qd     # noqa: E402
 
 MODES = ("udev", "mdev")
 EXTRAS = ("mediad", "auto.media", "medialist")
+LOGS = os.path.join(os.environ.get("E2E_CACHE", "/var/cache/mediad/e2e"),
+                    "logs")    # console, channel and guest logs of the last run
 BUDGET = 570                  # seconds: stop starting scenarios after this
 
 SCENARIOS = []
@@ -821,10 +823,26 @@ class Runner:
             if not ok:
                 # A failed scenario may leave devices behind or a wedged
                 # guest: the next scenario gets a fresh boot.
+                self.save_guest_logs(vm, workdir, mode)
                 vm.close()
                 vm = None
         if vm is not None:
+            self.save_guest_logs(vm, workdir, mode)
             vm.close()
+
+    def save_guest_logs(self, vm, workdir, mode):
+        """Copy the guest's logs next to the console log (see LOGS)."""
+        self.boots = getattr(self, "boots", 0) + 1
+        try:
+            out = vm.guest.check(
+                "for f in mediad.log automount.log udevd.log uevents.log; do "
+                "echo \"=== $f\"; cat /run/e2e/$f 2>/dev/null; done; "
+                "echo '=== dmesg'; dmesg", 20)
+        except Exception as e:
+            out = "(guest did not answer: %s)\n" % e
+        with open(os.path.join(workdir, "guest-%s-%d.log"
+                               % (mode, self.boots)), "w") as f:
+            f.write(out)
 
     def _console_tail(self, workdir, mode):
         try:
@@ -880,12 +898,27 @@ class Runner:
             raise
         finally:
             qd._kill_all()
+            self.keep_logs()
             if keep:
                 print("# kept %s" % self.tmp)
             else:
                 shutil.rmtree(self.tmp, ignore_errors=True)
         self.summary()
         return 1 if self.failed or self.n == 0 else 0
+
+    def keep_logs(self):
+        """Logs (never images) of the last run survive in LOGS."""
+        try:
+            shutil.rmtree(LOGS, ignore_errors=True)
+            os.makedirs(LOGS)
+            for mode in MODES:
+                d = os.path.join(self.tmp, mode)
+                for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+                    if f.endswith((".log", ".out")):
+                        shutil.copy(os.path.join(d, f), LOGS)
+            print("# logs of this run: %s" % LOGS, flush=True)
+        except OSError as e:
+            print("# could not keep logs in %s: %s" % (LOGS, e), flush=True)
 
     def summary(self):
         print("1..%d" % self.n)
