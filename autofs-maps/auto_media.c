@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 	struct record r;
 	struct stat st;
 	char err[CONFIG_ERR_BUF], buf[RECORD_MAX_BYTES], entry[2048];
+	char link[64], linkpath[400], target[128];
 	ssize_t n;
 	int dfd, fd, len;
 
@@ -122,7 +123,18 @@ int main(int argc, char **argv)
 		return fail(key, "device is gone or is another device now");
 	if (r.diskseq && read_diskseq(r.devmajor, r.devminor) != r.diskseq)
 		return fail(key, "device holds another medium now (diskseq changed)");
-	len = mapentry_format(r.mounttype, r.options, r.devname, entry, sizeof(entry));
+	/* hand automount the per-generation link, not the node: an answer
+	 * it caches then fails once this medium is gone, instead of
+	 * mounting whatever takes the node next with this one's options */
+	if (record_devlink(&r, link, sizeof(link)) < 0 ||
+	    snprintf(linkpath, sizeof(linkpath), "%s/dev/%s", c.state_dir, link) >=
+		    (int)sizeof(linkpath) ||
+	    (n = readlink(linkpath, target, sizeof(target) - 1)) < 0)
+		return fail(key, "no device link for this medium (is mediad running?)");
+	target[n] = '\0';
+	if (strcmp(target, r.devname))
+		return fail(key, "device link does not match the record");
+	len = mapentry_format(r.mounttype, r.options, linkpath, entry, sizeof(entry));
 	if (len < 0)
 		return fail(key, "record holds bytes that cannot be mounted");
 	printf("%s\n", entry);

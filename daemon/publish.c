@@ -72,7 +72,7 @@ int publish_open(struct publisher *p, const struct config *c, char *err)
 	int media_root;
 
 	memset(p, 0, sizeof(*p));
-	p->state_fd = p->media_fd = p->ignored_fd = p->previous_fd = -1;
+	p->state_fd = p->media_fd = p->ignored_fd = p->previous_fd = p->dev_fd = -1;
 	p->list_fd = p->auto_fd = -1;
 	if (make_root(c->state_dir, err) < 0 || make_root(c->media_dir, err) < 0)
 		return -EPERM;
@@ -85,6 +85,7 @@ int publish_open(struct publisher *p, const struct config *c, char *err)
 	SUB(p->media_fd, p->state_fd, c->state_dir, "media");
 	SUB(p->ignored_fd, p->state_fd, c->state_dir, "ignored");
 	SUB(p->previous_fd, p->state_fd, c->state_dir, "previous");
+	SUB(p->dev_fd, p->state_fd, c->state_dir, "dev");
 	if ((media_root = open_dir(AT_FDCWD, c->media_dir, c->media_dir, err)) < 0)
 		goto fail;
 	snprintf(shown, sizeof(shown), "%s/list", c->media_dir);
@@ -104,7 +105,7 @@ fail:
 
 void publish_close(struct publisher *p)
 {
-	int *fds[] = { &p->state_fd, &p->media_fd, &p->ignored_fd, &p->previous_fd,
+	int *fds[] = { &p->state_fd, &p->media_fd, &p->ignored_fd, &p->previous_fd, &p->dev_fd,
 		       &p->list_fd, &p->auto_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -145,13 +146,12 @@ static int write_atomic(int dirfd, const char *file, const char *buf, size_t len
 	return r;
 }
 
-static int link_atomic(int dirfd, const char *name)
+static int link_atomic(int dirfd, const char *name, const char *target)
 {
-	char tmp[NAME_BUF + 16], target[NAME_BUF + 16];
+	char tmp[NAME_BUF + 16];
 	int r = 0;
 
 	snprintf(tmp, sizeof(tmp), ".tmp-%s", name);
-	snprintf(target, sizeof(target), "../auto/%s", name);
 	unlinkat(dirfd, tmp, 0);
 	if (symlinkat(target, dirfd, tmp) < 0)
 		return -errno;
@@ -164,7 +164,7 @@ static int link_atomic(int dirfd, const char *name)
 
 int publish_write(struct publisher *p, const struct medium *e)
 {
-	char buf[RECORD_MAX_BYTES], file[80];
+	char buf[RECORD_MAX_BYTES], file[80], dev[64], target[NAME_BUF + 16];
 	int len = record_format(&e->rec, buf, sizeof(buf));
 	int r;
 
@@ -174,15 +174,22 @@ int publish_write(struct publisher *p, const struct medium *e)
 		kname_file(e->rec.kname, file, sizeof(file));
 		return write_atomic(p->ignored_fd, file, buf, (size_t)len);
 	}
-	r = write_atomic(p->media_fd, e->rec.name, buf, (size_t)len);
+	/* device link first, record second, list link last: whoever can
+	 * see a link can read its record, and the record's device link */
+	if (record_devlink(&e->rec, dev, sizeof(dev)) < 0)
+		return -ENOSPC;
+	r = link_atomic(p->dev_fd, dev, e->rec.devname);
 	if (r == 0)
-		r = link_atomic(p->list_fd, e->rec.name);
+		r = write_atomic(p->media_fd, e->rec.name, buf, (size_t)len);
+	snprintf(target, sizeof(target), "../auto/%s", e->rec.name);
+	if (r == 0)
+		r = link_atomic(p->list_fd, e->rec.name, target);
 	return r;
 }
 
 void publish_withdraw(struct publisher *p, const struct medium *e)
 {
-	char file[80];
+	char file[80], dev[64];
 
 	if (!e->offered) {
 		kname_file(e->rec.kname, file, sizeof(file));
@@ -193,6 +200,8 @@ void publish_withdraw(struct publisher *p, const struct medium *e)
 	 * record behind it. */
 	unlinkat(p->list_fd, e->rec.name, 0);
 	unlinkat(p->media_fd, e->rec.name, 0);
+	if (record_devlink(&e->rec, dev, sizeof(dev)) >= 0)
+		unlinkat(p->dev_fd, dev, 0);
 }
 
 static int read_record(int dirfd, const char *file, struct record *rec)
@@ -266,6 +275,17 @@ static bool keep_ignored(const struct media *m, const char *file)
 	return false;
 }
 
+static bool keep_devlink(const struct media *m, const char *file)
+{
+	char dev[64];
+
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i]->offered && record_devlink(&m->v[i]->rec, dev, sizeof(dev)) >= 0 &&
+		    !strcmp(dev, file))
+			return true;
+	return false;
+}
+
 static bool keep_none(const struct media *m, const char *file)
 {
 	(void)m;
@@ -303,6 +323,7 @@ void publish_sweep(struct publisher *p, const struct media *m)
 	sweep_dir(p->list_fd, m, keep_offered);
 	sweep_dir(p->ignored_fd, m, keep_ignored);
 	sweep_dir(p->previous_fd, m, keep_none);
+	sweep_dir(p->dev_fd, m, keep_devlink);
 }
 
 void publish_stop(struct publisher *p, const struct media *m)
@@ -311,7 +332,11 @@ void publish_stop(struct publisher *p, const struct media *m)
 		const struct medium *e = m->v[i];
 
 		if (e->offered) {
+			char dev[64];
+
 			unlinkat(p->list_fd, e->rec.name, 0);
+			if (record_devlink(&e->rec, dev, sizeof(dev)) >= 0)
+				unlinkat(p->dev_fd, dev, 0);
 			if (renameat(p->media_fd, e->rec.name, p->previous_fd, e->rec.name) < 0)
 				unlinkat(p->media_fd, e->rec.name, 0);
 		} else {

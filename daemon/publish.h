@@ -9,7 +9,7 @@
 #include "media.h"
 
 struct publisher {
-	int state_fd, media_fd, ignored_fd, previous_fd, list_fd, auto_fd;
+	int state_fd, media_fd, ignored_fd, previous_fd, dev_fd, list_fd, auto_fd;
 };
 
 /* Creates (0755, root) and checks the directories: each must be a real

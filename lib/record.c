@@ -122,6 +122,13 @@ int record_unescape(const char *in, size_t len, char *out, size_t size)
 	return (int)o;
 }
 
+int record_devlink(const struct record *r, char *out, size_t size)
+{
+	int n = snprintf(out, size, "%u-%u-%" PRIu64, r->devmajor, r->devminor, r->diskseq);
+
+	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
+}
+
 int record_format(const struct record *r, char *buf, size_t size)
 {
 	size_t o = 0;

@@ -38,6 +38,12 @@ struct record {
 	char reason[256];     /* why it is not offered (ignored records) */
 };
 
+/* The name, inside <state_dir>/dev/, of the link to r's device node that
+ * auto.media hands automount: one per medium generation (device number
+ * and diskseq), so that an answer automount cached for a medium that has
+ * since left can never mount whatever took its device node. */
+int record_devlink(const struct record *r, char *out, size_t size);
+
 /* Serialises r into buf (size bytes). Returns the length, or -ENOSPC. */
 int record_format(const struct record *r, char *buf, size_t size);
 
