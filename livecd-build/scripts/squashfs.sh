@@ -1,0 +1,33 @@
+#!/bin/sh
+# squashfs.sh ROOT OUT: the read-only root. Compressor from SQUASHFS_COMP
+# (default xz, chosen by measurement: see livecd-build/README.md).
+# With SOURCE_DATE_EPOCH every time stamp is that time (passed as options:
+# mksquashfs refuses both the variable and the options), so the same tree gives
+# a byte-identical image (mksquashfs output is otherwise reproducible).
+. "$(dirname "$0")/lib.sh"
+ROOT=$1 out=$2
+: "${SQUASHFS_COMP:=xz}"
+case $SQUASHFS_COMP in
+xz) copts="-comp xz -b 1M" ;;
+xzbcj) copts="-comp xz -Xbcj x86 -b 1M" ;;
+zstd) copts="-comp zstd -Xcompression-level 19 -b 1M" ;;
+zstd*) copts="-comp zstd -Xcompression-level ${SQUASHFS_COMP#zstd} -b 1M" ;;
+lz4) copts="-comp lz4 -Xhc -b 1M" ;;
+gzip) copts="-comp gzip -b 1M" ;;
+lzo) copts="-comp lzo -b 1M" ;;
+*) die "unknown SQUASHFS_COMP=$SQUASHFS_COMP" ;;
+esac
+topts=
+[ -n "${SOURCE_DATE_EPOCH:-}" ] &&
+	topts="-mkfs-time $SOURCE_DATE_EPOCH -all-time $SOURCE_DATE_EPOCH"
+# never pack a mount of the host: there must be none below ROOT now
+awk -v d="$(readlink -f "$ROOT")" 'index($2, d "/") == 1 {bad=1; print "mounted: " $2} END {exit bad}' \
+	/proc/self/mounts >&2 || die "mounts left below $ROOT"
+rm -f "$out.part"
+# shellcheck disable=SC2086
+env -u SOURCE_DATE_EPOCH mksquashfs "$ROOT" "$out.part" -noappend -no-progress -quiet $copts $topts \
+	-wildcards -e 'proc/*' 'sys/*' 'dev/*' 'run/*' 'tmp/*' >&2
+mv "$out.part" "$out"
+tree=$(du -sb --apparent-size "$ROOT" | cut -f1)
+img=$(stat -c %s "$out")
+log "squashfs ($SQUASHFS_COMP): tree $((tree / 1048576)) MiB -> image $((img / 1048576)) MiB, ratio $(awk -v a="$tree" -v b="$img" 'BEGIN {printf "%.2f", a / b}')"
