@@ -51,7 +51,7 @@ UNIT_BINS  := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
 
 PROGS := $(BUILD)/mediad $(BUILD)/auto.media $(BUILD)/medialist
 
-.PHONY: all check check-quick unit asan clang-build cppcheck clang-tidy \
+.PHONY: all check check-quick unit asan clang-build cppcheck clang-tidy fuzz fuzz-smoke \
         integration demo install deps clean
 all: $(PROGS)
 
@@ -102,6 +102,17 @@ clang-tidy:
 
 integration: all
 	tests/integration/run
+
+# libFuzzer targets (tests/fuzz): FUZZ_SECONDS each; fuzz-smoke is the
+# short run that `make check` can afford.
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-build
+	tests/fuzz/run $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-build
+	tests/fuzz/run 4
 
 # Quick loop for development: everything on the host, no QEMU.
 check-quick: all unit asan clang-build cppcheck integration
