@@ -183,8 +183,21 @@ class Guest:
         self.n += 1
         cid = "c%d" % self.n
         b64 = base64.b64encode(script.encode()).decode()
-        self._log(">", "%s %d %r" % (cid, timeout, script))
-        self.sock.sendall(("%s %d %s\n" % (cid, timeout, b64)).encode())
+        msg = ("%s %d %d %s\n" % (cid, timeout, len(b64), b64)).encode()
+        # The guest acks a whole line at once; a line that got lost or
+        # mangled on the serial port is sent again.
+        for attempt in range(4):
+            self._log(">", "%s %d %r" % (cid, timeout, script))
+            self.sock.sendall(msg)
+            ack_deadline = time.monotonic() + 15
+            try:
+                while self._line(ack_deadline) != "@@ACK " + cid:
+                    pass
+                break
+            except TimeoutError:
+                self._log("!", "no ack for %s, resending" % cid)
+        else:
+            raise TimeoutError("guest never acknowledged %s" % cid)
         # The guest kills the script after `timeout`; allow for the reply.
         deadline = time.monotonic() + timeout + 30
         out = None
