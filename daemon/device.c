@@ -170,8 +170,12 @@ int device_read(struct udev_device *d, bool from_udev, struct devinfo *out)
 	if (!disk)
 		return 0;
 	out->loop = !strncmp(udev_device_get_sysname(disk), "loop", 4);
-	if (out->loop && !udev_device_get_sysattr_value(disk, "loop/backing_file"))
-		return 0; /* an unattached loop device holds no medium */
+	if (out->loop) {
+		v = udev_device_get_sysattr_value(disk, "loop/backing_file");
+		if (!v)
+			return 0; /* an unattached loop device holds no medium */
+		copy_trim(out->backing_file, sizeof(out->backing_file), v);
+	}
 	out->size = attr_u64(d, "size") * 512;
 	out->diskseq = attr_u64(disk, "diskseq");
 	v = udev_device_get_sysattr_value(d, "ro");

@@ -29,6 +29,7 @@ struct devinfo {
 	dev_t devnum;
 	bool partition;
 	bool loop;
+	char backing_file[256]; /* loop devices: the file behind it */
 	uint64_t diskseq;
 	uint64_t size;
 	bool readonly;

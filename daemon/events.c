@@ -60,7 +60,7 @@ void events_handle(struct mediad *md, struct udev_device *d, const char *action)
 	log_debug("event %s %s", action, udev_device_get_sysname(d));
 	if (!strcmp(action, "remove") ||
 	    device_read(d, md->source == SOURCE_UDEV, &info) == 0 ||
-	    (info.loop && !md->cfg.include_loop) || info.size == 0) {
+	    !device_wanted(&info, &md->cfg) || info.size == 0) {
 		if (old)
 			forget(md, old, true);
 		return;

@@ -42,6 +42,18 @@ static const char *config_ignores(const struct devinfo *d, const struct config *
 	return NULL;
 }
 
+bool device_wanted(const struct devinfo *d, const struct config *c)
+{
+	size_t len = strlen(c->loop_dir);
+
+	if (!d->loop)
+		return true;
+	if (!c->include_loop)
+		return false;
+	return !len || (!strncmp(d->backing_file, c->loop_dir, len) &&
+			d->backing_file[len] == '/');
+}
+
 enum verdict policy_classify(const struct devinfo *d, const struct config *c,
 			     const struct opts_policy *op, const char *system_mount,
 			     struct record *r)
@@ -49,7 +61,7 @@ enum verdict policy_classify(const struct devinfo *d, const struct config *c,
 	const char *hit;
 	int err;
 
-	if ((d->loop && !c->include_loop) || d->size == 0)
+	if (!device_wanted(d, c) || d->size == 0)
 		return VERDICT_SKIP;
 	fill(d, r);
 	if (d->udev_ignore) {

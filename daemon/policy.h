@@ -15,6 +15,11 @@ enum verdict {
 	VERDICT_OFFERED, /* published in <media_dir>/list */
 };
 
+/* True when the configuration asks mediad to look at this device at all
+ * (loop devices only with include_loop, and then only those backed by a
+ * file under loop_dir when it is set). */
+bool device_wanted(const struct devinfo *d, const struct config *c);
+
 /* system_mount: where the system (not our automount) has the device
  * mounted, or NULL. out->name is left empty: naming is media.c's job. */
 enum verdict policy_classify(const struct devinfo *d, const struct config *c,

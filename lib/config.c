@@ -130,8 +130,17 @@ int config_set(struct config *c, const char *key, const char *v, char *err)
 		return 0;
 	}
 	if (!strcmp(key, "include_loop")) {
+		/* yes, no, or a directory: loop devices backed by files in it
+		 * (ISO images kept in one place, or one test run's images) */
+		if (v[0] == '/') {
+			if (set_path(c->loop_dir, sizeof(c->loop_dir), v, err, key) < 0)
+				return -EINVAL;
+			c->include_loop = true;
+			return 0;
+		}
 		if (set_bool(&c->include_loop, v) < 0)
 			goto badval;
+		c->loop_dir[0] = '\0';
 		return 0;
 	}
 	if (!strcmp(key, "log_level")) {

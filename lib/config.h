@@ -20,6 +20,9 @@ struct config {
 	char media_dir[256];
 	enum source source;
 	bool include_loop;
+	/* with include_loop: only loop devices whose backing file lies under
+	 * this directory ("" = all); set by "include_loop = /some/dir" */
+	char loop_dir[256];
 	int log_level; /* syslog priority: LOG_ERR .. LOG_DEBUG */
 	/* "UUID=x", "LABEL=x" or a device ("sdb1", "/dev/sdb1"); raw bytes */
 	char ignore[CONFIG_MAX_IGNORE][256];

@@ -40,8 +40,24 @@ check "listed as mounted by the system" \
 umount "$T/sysmnt"
 stop_mediad
 
+# include_loop = DIR: only loop devices backed by files under DIR (the
+# harness's default, $T); an image elsewhere is not looked at
+start_mediad
+OUTSIDE=$(mktemp /var/tmp/mediad-outside.XXXXXX)
+mkimg "$OUTSIDE" ext4 OUTSIDER
+attach OL "$OUTSIDE"
+rm -f "$OUTSIDE"
+mkimg "$T/in.img" ext4 INSIDER
+attach IL "$T/in.img"
+check "include_loop = DIR: an image under DIR is published" wait_link INSIDER
+check "the image outside DIR reached the daemon" \
+	wait_until 10 "$T" grep -q "event [a-z]* $(basename "$OL")\$" "$LOG"
+check "and is neither published nor listed" \
+	sh -c "[ ! -e '$MEDIA/list/OUTSIDER' ] && [ ! -e '$STATE/ignored/$(basename "$OL")' ]"
+stop_mediad
+
 # include_loop = no: loop devices are not looked at at all
-printf 'include_loop = no\nlog_level = debug\n' > "$CONF"
+write_conf "include_loop = no"
 start_mediad
 mkimg "$T/n.img" ext4 NOLOOP
 attach NL "$T/n.img"

@@ -29,8 +29,8 @@ FAILED=0
 # state_dir and media_dir in the file, not only on the command line:
 # auto.media finds the state directory through this file (MEDIAD_CONFIG)
 write_conf() {
-	printf 'state_dir = %s\nmedia_dir = %s\ninclude_loop = yes\nlog_level = debug\n' \
-		"$STATE" "$MEDIA" > "$CONF"
+	printf 'state_dir = %s\nmedia_dir = %s\ninclude_loop = %s\nlog_level = debug\n' \
+		"$STATE" "$MEDIA" "$T" > "$CONF"
 	[ $# -gt 0 ] && printf '%s\n' "$@" >> "$CONF"
 	return 0
 }

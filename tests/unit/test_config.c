@@ -78,6 +78,7 @@ static void test_bad_lines(void **state)
 	expect_error("source = kernel\njunk\n", "test.conf:2: expected 'key = value'");
 	expect_error("source = sideways\n", "bad value for source");
 	expect_error("include_loop = maybe\n", "bad value for include_loop");
+	expect_error("include_loop = /a/../b\n", "absolute path");
 	expect_error("log_level = loud\n", "bad value for log_level");
 	expect_error("state_dir = relative\n", "absolute path");
 	expect_error("state_dir = /a/../b\n", "absolute path");

@@ -162,6 +162,15 @@ static void test_skipped(void **state)
 	assert_int_equal(classify(&d, &c, NULL, &r), VERDICT_SKIP);
 	c.include_loop = true;
 	assert_int_equal(classify(&d, &c, NULL, &r), VERDICT_OFFERED);
+	/* include_loop = DIR: only loop devices backed by files under DIR */
+	strcpy(d.backing_file, "/srv/isos/debian.iso");
+	strcpy(c.loop_dir, "/srv/isos");
+	assert_int_equal(classify(&d, &c, NULL, &r), VERDICT_OFFERED);
+	strcpy(d.backing_file, "/srv/isos-other/x.iso");
+	assert_int_equal(classify(&d, &c, NULL, &r), VERDICT_SKIP);
+	strcpy(d.backing_file, "/tmp/x.img");
+	assert_int_equal(classify(&d, &c, NULL, &r), VERDICT_SKIP);
+	c.loop_dir[0] = '\0';
 	d.size = 0; /* an empty drive */
 	assert_int_equal(classify(&d, &c, NULL, &r), VERDICT_SKIP);
 }
