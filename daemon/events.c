@@ -13,6 +13,7 @@
 
 #include "device.h"
 #include "log.h"
+#include "mediapoll.h"
 #include "monitor.h"
 #include "policy.h"
 #include "probe.h"
@@ -58,6 +59,18 @@ void events_handle(struct mediad *md, struct udev_device *d, const char *action)
 
 	md->events++;
 	log_debug("event %s %s", action, udev_device_get_sysname(d));
+	if (strcmp(action, "remove")) {
+		/* before anything else: an empty drive (size 0) is exactly the
+		 * one that needs polling to ever report a disc */
+		int p = mediapoll_enable(d);
+
+		if (p > 0)
+			log_info("%s: media-change polling enabled (%d ms)",
+				 udev_device_get_sysname(d), MEDIAPOLL_MSECS);
+		else if (p < 0)
+			log_warn("%s: cannot enable media-change polling: %s",
+				 udev_device_get_sysname(d), strerror(-p));
+	}
 	if (!strcmp(action, "remove") ||
 	    device_read(d, md->source == SOURCE_UDEV, &info) == 0 ||
 	    !device_wanted(&info, &md->cfg) || info.size == 0) {
