@@ -1,8 +1,18 @@
-/* plugtime: measures plug-to-visible on loop devices. Attaches IMAGE to a
- * free loop device with LOOP_CONFIGURE and times until NAME appears in DIR
- * (inotify, not polling); detaches and waits for NAME to go; N cycles.
- * Prints one line per cycle (microseconds) for the caller's statistics.
- * Used by tests/bench and the closing-note measurements. */
+/* plugtime: plug-to-visible on loop devices, for tests/bench.
+ *
+ *   plugtime link   IMAGE DIR LABEL N   until DIR/LABEL exists (inotify)
+ *   plugtime udisks IMAGE -   LABEL N   until udisksd's Block object of the
+ *                                       device shows IdLabel == LABEL
+ *   plugtime udisks-wait DEV=LABEL...   waits (no attach) until udisksd
+ *                                       shows every LABEL on its DEV
+ *   plugtime udisks-wait DEV=...        (empty label) until udisksd shows
+ *                                       DEV as mounted nowhere
+ *
+ * Each cycle attaches IMAGE to a free loop device (LOOP_CONFIGURE with
+ * autoclear, so a killed plugtime leaves no device bound), takes the time
+ * from the return of the attach, waits, detaches and waits for the name to
+ * go. One line per cycle: microseconds. Never polls on a timer: it sleeps
+ * in poll() on inotify or on the D-Bus socket. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/loop.h>
@@ -13,8 +23,11 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <systemd/sd-bus.h>
 #include <time.h>
 #include <unistd.h>
+
+#define TIMEOUT_US 20e6
 
 static double now_us(void)
 {
@@ -24,11 +37,12 @@ static double now_us(void)
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
-/* Waits until name is (want_present) or is not in dir; 10 s at most. */
-static int wait_name(int in, const char *dir, const char *name, int want_present)
+/* ---- the link side: inotify on DIR ---- */
+
+static int link_wait(int in, const char *dir, const char *name, int want)
 {
 	char path[4096], buf[4096] __attribute__((aligned(8)));
-	double end = now_us() + 10e6;
+	double end = now_us() + TIMEOUT_US;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	for (;;) {
@@ -36,29 +50,143 @@ static int wait_name(int in, const char *dir, const char *name, int want_present
 		struct stat st;
 		int present = lstat(path, &st) == 0 || errno != ENOENT;
 
-		if (present == want_present)
+		if (present == want)
 			return 0;
 		if (now_us() > end)
 			return -ETIMEDOUT;
+		/* the timeout only bounds a missed wakeup; inotify wakes us */
 		if (poll(&p, 1, 100) > 0 && read(in, buf, sizeof(buf)) < 0 && errno != EAGAIN)
 			return -errno;
 	}
 }
 
+/* ---- the udisks side: sd-bus on $DBUS_SYSTEM_BUS_ADDRESS ---- */
+
+static sd_bus *bus;
+
+/* 1 when udisksd shows kname mounted nowhere (MountPoints empty) */
+static int udisks_unmounted(const char *path)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_message *m = NULL;
+	int r;
+
+	r = sd_bus_get_property(bus, "org.freedesktop.UDisks2", path,
+				"org.freedesktop.UDisks2.Filesystem", "MountPoints", &e, &m, "aay");
+	sd_bus_error_free(&e);
+	if (r >= 0)
+		r = sd_bus_message_enter_container(m, 'a', "ay");
+	if (r >= 0)
+		r = sd_bus_message_at_end(m, 0);
+	sd_bus_message_unref(m);
+	return r > 0;
+}
+
+/* 1 when udisksd's object for kname shows label, 0 when not (or absent);
+ * an empty label asks for "mounted nowhere" instead */
+static int udisks_has(const char *kname, const char *label)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	char path[256], *v = NULL;
+	int r;
+
+	snprintf(path, sizeof(path), "/org/freedesktop/UDisks2/block_devices/%s", kname);
+	if (!*label)
+		return udisks_unmounted(path);
+	r = sd_bus_get_property_string(bus, "org.freedesktop.UDisks2", path,
+				       "org.freedesktop.UDisks2.Block", "IdLabel", &e, &v);
+	sd_bus_error_free(&e);
+	if (r < 0)
+		return 0;
+	r = strcmp(v, label) == 0;
+	free(v);
+	return r;
+}
+
+/* Waits until every kname shows (want) or does not show its label. Wakes
+ * on any signal udisksd sends (InterfacesAdded, PropertiesChanged), then
+ * asks again: what a client sees. */
+static int udisks_wait(char **knames, char **labels, int n, int want)
+{
+	double end = now_us() + TIMEOUT_US;
+
+	for (;;) {
+		int r, all = 1;
+
+		for (int i = 0; i < n && all; i++)
+			if (udisks_has(knames[i], labels[i]) != want)
+				all = 0;
+		if (all)
+			return 0;
+		if (now_us() > end)
+			return -ETIMEDOUT;
+		do {
+			r = sd_bus_process(bus, NULL);
+			if (r < 0)
+				return r;
+		} while (r > 0);
+		r = sd_bus_wait(bus, 100000);
+		if (r < 0 && r != -EINTR)
+			return r;
+	}
+}
+
+static int udisks_open(void)
+{
+	int r = sd_bus_open_system(&bus);
+
+	if (r >= 0)
+		r = sd_bus_add_match(bus, NULL,
+				     "type='signal',sender='org.freedesktop.UDisks2'", NULL, NULL);
+	if (r < 0)
+		fprintf(stderr, "plugtime: D-Bus: %s\n", strerror(-r));
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct loop_config cfg;
-	int ctl, in, n;
+	const char *mode = argc > 1 ? argv[1] : "";
+	int ctl, in = -1, n, udisks;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: plugtime IMAGE DIR NAME CYCLES\n");
+	if (!strcmp(mode, "udisks-wait")) {
+		int m = argc - 2;
+		char **k = calloc((size_t)m + 1, sizeof(*k)), **l = calloc((size_t)m + 1, sizeof(*l));
+
+		for (int i = 0; i < m; i++) {
+			char *eq = strchr(argv[i + 2], '=');
+
+			if (!eq)
+				return 2;
+			*eq = '\0';
+			k[i] = strncmp(argv[i + 2], "/dev/", 5) ? argv[i + 2] : argv[i + 2] + 5;
+			l[i] = eq + 1;
+		}
+		if (udisks_open() < 0)
+			return 1;
+		if (udisks_wait(k, l, m, 1) < 0) {
+			fprintf(stderr, "plugtime: udisksd did not show every label\n");
+			return 1;
+		}
+		return 0;
+	}
+	if (argc != 6 || (strcmp(mode, "link") && strcmp(mode, "udisks"))) {
+		fprintf(stderr, "usage: plugtime link|udisks IMAGE DIR LABEL CYCLES\n"
+				"       plugtime udisks-wait DEV=LABEL...\n");
 		return 2;
 	}
-	n = atoi(argv[4]);
-	in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (in < 0 || inotify_add_watch(in, argv[2], IN_CREATE | IN_MOVED_TO | IN_DELETE) < 0) {
-		perror("plugtime: inotify");
-		return 1;
+	udisks = !strcmp(mode, "udisks");
+	n = atoi(argv[5]);
+	if (udisks) {
+		if (udisks_open() < 0)
+			return 1;
+	} else {
+		in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (in < 0 || inotify_add_watch(in, argv[3], IN_CREATE | IN_MOVED_TO | IN_DELETE |
+							  IN_MOVED_FROM) < 0) {
+			perror("plugtime: inotify");
+			return 1;
+		}
 	}
 	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 	if (ctl < 0) {
@@ -66,9 +194,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (int i = 0; i < n; i++) {
-		char dev[64];
+		char dev[64], *kname = dev + 5, *label = argv[4];
 		int num = ioctl(ctl, LOOP_CTL_GET_FREE);
-		int img = open(argv[1], O_RDWR | O_CLOEXEC), lfd;
+		int img = open(argv[2], O_RDWR | O_CLOEXEC), lfd, r;
 		double t0, t1;
 
 		snprintf(dev, sizeof(dev), "/dev/loop%d", num);
@@ -79,24 +207,32 @@ int main(int argc, char **argv)
 		}
 		memset(&cfg, 0, sizeof(cfg));
 		cfg.fd = (unsigned)img;
+		cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
 		if (ioctl(lfd, LOOP_CONFIGURE, &cfg) < 0) {
+			if (errno == EBUSY) { /* another process took it first */
+				close(lfd);
+				close(img);
+				i--;
+				continue;
+			}
 			perror("plugtime: LOOP_CONFIGURE");
 			return 1;
 		}
 		t0 = now_us(); /* from the return of the attach, as losetup sees it */
-		if (wait_name(in, argv[2], argv[3], 1) < 0) {
-			fprintf(stderr, "plugtime: %s did not appear\n", argv[3]);
-			ioctl(lfd, LOOP_CLR_FD, 0);
+		r = udisks ? udisks_wait(&kname, &label, 1, 1) : link_wait(in, argv[3], label, 1);
+		t1 = now_us();
+		if (r < 0) {
+			fprintf(stderr, "plugtime: %s did not appear on %s\n", label, dev);
 			return 1;
 		}
-		t1 = now_us();
 		printf("%.0f\n", t1 - t0);
 		fflush(stdout);
 		ioctl(lfd, LOOP_CLR_FD, 0);
 		close(lfd);
 		close(img);
-		if (wait_name(in, argv[2], argv[3], 0) < 0) {
-			fprintf(stderr, "plugtime: %s did not go away\n", argv[3]);
+		r = udisks ? udisks_wait(&kname, &label, 1, 0) : link_wait(in, argv[3], label, 0);
+		if (r < 0) {
+			fprintf(stderr, "plugtime: %s did not go away\n", label);
 			return 1;
 		}
 	}
