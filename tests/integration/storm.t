@@ -51,8 +51,8 @@ lookups() {
 		ML -J -a >/dev/null 2>&1
 	done
 }
-# true_state: every published medium of ours is attached to its image, and
-# each of our attached loop devices is published exactly once
+# true_state DEV=NAME...: each of our attached loop devices is published
+# exactly once, under NAME or NAME_N, and nothing else of ours is
 true_state() {
 	python3 - "$STATE" "$@" <<'PY'
 import os, sys
@@ -64,7 +64,11 @@ for fn in os.listdir(os.path.join(state, 'media')):
     rec = dict(l.split('=', 1) for l in open(os.path.join(state, 'media', fn)).read().splitlines())
     if rec['devname'] in want:
         seen.setdefault(rec['devname'], []).append(fn)
-ok = all(seen.get(d) == [n] for d, n in want.items()) and len(seen) == len(want)
+import re
+# a stick re-attached before its old device's removal is processed may
+# rightly get NAME_2 (both existed for a moment); the name is then kept
+ok = all(len(seen.get(d, [])) == 1 and re.fullmatch(re.escape(n) + r'(_[0-9]+)?', seen[d][0])
+         for d, n in want.items()) and len(seen) == len(want)
 if not ok:
     print('# state:', seen, 'want:', want)
 sys.exit(0 if ok else 1)
