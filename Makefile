@@ -126,6 +126,14 @@ deps:
 demo: all
 	tests/demo
 
+# Speed and footprint beside udisks2 and a shell map (tests/bench/bench.py):
+# a table, and build/bench/results.json. bench-smoke: few repetitions.
+.PHONY: bench bench-smoke
+bench: deps all
+	tests/bench/bench.py
+bench-smoke: all
+	tests/bench/bench.py --smoke
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR) $(DESTDIR)$(LIBEXECDIR) \
 	  $(DESTDIR)$(SYSCONFDIR)/auto.master.d
