@@ -96,9 +96,10 @@ cppcheck:
 	  --inline-suppr --std=c11 -D_GNU_SOURCE -Ilib -Idaemon \
 	  --suppress=missingIncludeSystem lib daemon autofs-maps cli
 
+# checks and exceptions in .clang-tidy; any finding fails the build
 clang-tidy:
-	clang-tidy --quiet --warnings-as-errors='*' $(LIB_SRC) $(DAEMON_SRC) $(CLI_SRC) -- \
-	  $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) 2>&1 | grep -v 'warnings generated' || true
+	clang-tidy --quiet $(LIB_SRC) $(DAEMON_SRC) $(CLI_SRC) autofs-maps/auto_media.c -- \
+	  $(filter-out -MMD -MP,$(CPPFLAGS)) -Idaemon $(DAEMON_CFLAGS)
 
 integration: all
 	tests/integration/run
@@ -115,7 +116,7 @@ fuzz-smoke:
 	tests/fuzz/run 4
 
 # Quick loop for development: everything on the host, no QEMU.
-check-quick: all unit asan clang-build cppcheck integration
+check-quick: all unit asan clang-build cppcheck clang-tidy integration
 
 check: deps
 	$(MAKE) --no-print-directory check-quick

@@ -74,7 +74,7 @@ static int do_info(const struct ml *ml, const char *name)
 	}
 	/* a kernel name may hold '/' no more than a medium's name may */
 	if (!*name || strchr(name, '/') || name[0] == '.' ||
-	    (r = ml_find(ml, name, &e)) < 0) {
+	    ml_find(ml, name, &e) < 0) {
 		fprintf(stderr, "medialist: %s: no such medium\n", name);
 		return EXIT_FAILED;
 	}

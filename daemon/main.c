@@ -308,9 +308,18 @@ int main(int argc, char **argv)
 		case 'l':
 			over[3] = optarg;
 			break;
-		case 'R':
-			md.rcvbuf = atoi(optarg);
+		case 'R': {
+			const char *arg = optarg ? optarg : ""; /* required_argument */
+			char *end;
+			long v = strtol(arg, &end, 10);
+
+			if (*end || v <= 0 || v > (1L << 30)) {
+				fprintf(stderr, "mediad: --rcvbuf: bad size '%s'\n", arg);
+				return 2;
+			}
+			md.rcvbuf = (int)v;
 			break;
+		}
 		case 't':
 			test_only = true;
 			break;

@@ -223,7 +223,7 @@ static int power_off(const char *disk, const char *kname, int fd, char *msg,
 int eject_medium(const char *devname, char *msg, size_t msgsize)
 {
 	char disk[PATH_MAX], node[PATH_MAX + 8];
-	dev_t nums[MAX_PARTS];
+	dev_t nums[MAX_PARTS] = { 0 };
 	const char *kname;
 	struct stat st;
 	size_t n = 0;

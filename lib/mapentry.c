@@ -5,6 +5,7 @@
 #include "mapentry.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static int is_plain(unsigned char c, const char *keep)
@@ -47,8 +48,7 @@ int mapentry_format(const char *mounttype, const char *options,
 	 * + " :" + device */
 	if (size < 16)
 		return -ENOSPC;
-	memcpy(out, "-fstype=", 8);
-	o = 8;
+	o = (size_t)snprintf(out, size, "-fstype=");
 	n = mapentry_escape(mounttype, NULL, out + o, size - o);
 	if (n < 0)
 		return n;
