@@ -156,11 +156,13 @@ class Guest:
     def run(self, command, timeout=60):
         """Run command in the live user's shell; return (status, output)."""
         tag = "%08x" % (int(time.monotonic() * 1000) & 0xffffffff)
-        # the marker is computed by the shell, so the echoed command never matches
+        while self.read(0.2):  # what the guest printed before: not ours
+            pass
+        self.seen = mark = len(self.out)
+        # the marker is computed by the shell, so an echoed command never matches
         self.send("%s; echo \"@@$((0x%s))@@ $?\"" % (command, tag))
         m = self.expect(re.compile(rb"@@%d@@ (\d+)" % int(tag, 16)), timeout, repr(command))
-        start = self.out.rfind(b"\n", 0, self.out.rfind(command.encode()[:20]) + 1)
-        body = self.out[start:m.start()].decode("utf-8", "replace")
+        body = self.out[mark:m.start()].decode("utf-8", "replace").replace("\r", "")
         return int(m.group(1)), body
 
     def stop(self, timeout=90):
@@ -200,8 +202,10 @@ def boot_check(iso, mode, workdir, args):
         st, out = g.run("id -un; id -Gn")
         if "live" not in out or "plugdev" not in out:
             raise Fail("not the live user in plugdev: %r" % out)
-        st, out = g.run("systemctl is-active mediad autofs")
+        st, out = g.run("sudo systemctl is-active mediad autofs")
         log("%s: services mediad, autofs: %s" % (mode, " ".join(out.split()[-2:])))
+        st, out = g.run("sudo systemd-analyze time; sudo systemd-analyze blame | head -n 8")
+        log("%s: where the boot went (systemd-analyze):\n%s" % (mode, out.rstrip()))
         st, out = g.run("ls -A /media/list")
         before = out.split()
         if any(n.startswith("MEDIAD") for n in before):

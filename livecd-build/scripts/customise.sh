@@ -56,9 +56,18 @@ sed -e "s/@ISO_UUID@/$ISO_UUID/g" -e "s/@EFI_UUID@/$EFI_UUID/g" \
 	"$cfg/60-mediad-live.rules" > "$ROOT/etc/udev/rules.d/60-mediad-live.rules"
 echo "$LIVE_ID" > "$ROOT/etc/mediad-live.id"
 
-# boot faster under emulation and stay quiet on a read-only medium
+# boot faster under emulation and stay quiet on a read-only medium: a
+# console system (no graphical target), no timers for a system that lives
+# an hour, no gettys on tty2-6 before anyone asks (logind spawns them)
+in_chroot systemctl set-default multi-user.target >/dev/null
 in_chroot systemctl mask apt-daily.timer apt-daily-upgrade.timer \
-	e2scrub_all.timer e2scrub_reap.service fstrim.timer >/dev/null 2>&1 || true
+	e2scrub_all.timer e2scrub_reap.service fstrim.timer getty-static.service >/dev/null 2>&1 || true
+# systemd reruns ldconfig, hwdb and catalog updates at boot when /usr is
+# newer than /etc/.updated and /var/.updated; the squashfs gives every file
+# the time SOURCE_DATE_EPOCH, so this image is up to date by construction
+for d in etc var; do
+	printf 'TIMESTAMP_NSEC=%s000000000\n' "$SOURCE_DATE_EPOCH" > "$ROOT/$d/.updated"
+done
 
 guard_off
 rm -f "$ROOT/etc/resolv.conf"

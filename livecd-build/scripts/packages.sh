@@ -53,4 +53,8 @@ rm -f "$ROOT/var/cache/apt/archives/lock"; rm -rf "$ROOT/var/cache/apt/archives/
 tar -C "$ROOT" --numeric-owner --xattrs --acls -cf "$tarball.part" .
 mv "$tarball.part" "$tarball"
 rm -rf "$ROOT"
+# one package tree per host: drop those of older lists
+for old in "$LIVECD_CACHE"/packages-*.tar; do
+	[ "$old" = "$tarball" ] || rm -f "$old"
+done
 ln -sf "$tarball" "$out"
