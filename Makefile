@@ -32,7 +32,7 @@ LIB_SRC    := lib/utf8.c lib/name.c lib/record.c lib/config.c lib/options.c lib/
               lib/mapentry.c lib/json.c lib/eject.c
 DAEMON_SRC := daemon/main.c daemon/events.c daemon/monitor.c daemon/device.c \
               daemon/probe.c daemon/policy.c daemon/media.c daemon/publish.c \
-              daemon/mounts.c daemon/watch.c daemon/mediapoll.c \
+              daemon/mounts.c daemon/watch.c daemon/mediapoll.c daemon/probejob.c \
               daemon/control.c daemon/hooks.c daemon/notify.c
 CLI_SRC    := cli/medialist.c cli/state.c cli/table.c cli/jsonout.c cli/watch.c \
               cli/actions.c
@@ -51,7 +51,7 @@ UNIT_BINS  := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
 
 PROGS := $(BUILD)/mediad $(BUILD)/auto.media $(BUILD)/medialist
 
-.PHONY: all check check-quick unit asan clang-build cppcheck clang-tidy fuzz fuzz-smoke \
+.PHONY: all check check-quick e2e unit asan clang-build cppcheck clang-tidy fuzz fuzz-smoke \
         integration demo install deps clean
 all: $(PROGS)
 
@@ -118,8 +118,18 @@ fuzz-smoke:
 # Quick loop for development: everything on the host, no QEMU.
 check-quick: all unit asan clang-build cppcheck clang-tidy integration
 
+# Everything, as CI runs it: host tests, short fuzz and bench runs, the
+# QEMU end-to-end suite, and the live CD built and booted.
 check: deps
 	$(MAKE) --no-print-directory check-quick
+	$(MAKE) --no-print-directory fuzz-smoke
+	$(MAKE) --no-print-directory bench-smoke
+	$(MAKE) --no-print-directory e2e
+
+# QEMU end-to-end tests on Debian's kernel (tests/e2e, kernel cached in
+# /var/cache/mediad/e2e).
+e2e: all
+	$(MAKE) --no-print-directory -C tests/e2e e2e TOP=$(CURDIR)
 
 deps:
 	@tests/install-deps

@@ -16,7 +16,7 @@
 #include "mediapoll.h"
 #include "monitor.h"
 #include "policy.h"
-#include "probe.h"
+#include "probejob.h"
 
 static void forget(struct mediad *md, struct medium *e, bool gone)
 {
@@ -48,45 +48,18 @@ static void publish(struct mediad *md, struct medium *e)
 			e->rec.devname, strerror(-r));
 }
 
-void events_handle(struct mediad *md, struct udev_device *d, const char *action)
+/* The second half of an event, once the filesystem is known: classify,
+ * name, publish. info->fs is filled in (by udev or by a probe). */
+static void conclude(struct mediad *md, struct devinfo *info)
 {
-	dev_t devnum = udev_device_get_devnum(d);
+	dev_t devnum = info->devnum;
 	struct medium *old = media_find(&md->media, devnum);
-	struct devinfo info;
 	struct record rec;
 	const char *ours, *system;
 	enum verdict v;
 
-	md->events++;
-	log_debug("event %s %s", action, udev_device_get_sysname(d));
-	if (strcmp(action, "remove")) {
-		/* before anything else: an empty drive (size 0) is exactly the
-		 * one that needs polling to ever report a disc */
-		int p = mediapoll_enable(d);
-
-		if (p > 0)
-			log_info("%s: media-change polling enabled (%d ms)",
-				 udev_device_get_sysname(d), MEDIAPOLL_MSECS);
-		else if (p < 0)
-			log_warn("%s: cannot enable media-change polling: %s",
-				 udev_device_get_sysname(d), strerror(-p));
-	}
-	if (!strcmp(action, "remove") ||
-	    device_read(d, md->source == SOURCE_UDEV, &info) == 0 ||
-	    !device_wanted(&info, &md->cfg) || info.size == 0) {
-		if (old)
-			forget(md, old, true);
-		return;
-	}
-	/* Mounted by the system: that says all; no need to read it. */
-	mounts_find(&md->mounts, devnum, info.devname, &ours, &system);
-	if (!info.udev_probed && !system) {
-		int r = probe_device(info.devname, &info.fs);
-
-		if (r < 0 && r != -ENODATA)
-			log_debug("%s: %s", info.devname, info.fs.error);
-	}
-	v = policy_classify(&info, &md->cfg, &md->opts, system, &rec);
+	mounts_find(&md->mounts, devnum, info->devname, &ours, &system);
+	v = policy_classify(info, &md->cfg, &md->opts, system, &rec);
 	if (v == VERDICT_SKIP) {
 		if (old)
 			forget(md, old, true);
@@ -111,17 +84,115 @@ void events_handle(struct mediad *md, struct udev_device *d, const char *action)
 				ours ? mounts_auto_name(&md->mounts, ours) : NULL);
 	old = media_add(&md->media, devnum, v == VERDICT_OFFERED, &rec);
 	if (!old) {
-		log_err("%s: out of memory", info.devname);
+		log_err("%s: out of memory", info->devname);
 		return;
 	}
 	publish(md, old);
-	watch_add(&md->watch, info.devname, devnum);
+	watch_add(&md->watch, info->devname, devnum);
 	if (v == VERDICT_OFFERED) {
 		log_info("%s (%s, %s) published", rec.name, rec.devname, rec.fstype);
 		hooks_emit(&md->hooks, "add", &old->rec);
 	}
 	else
 		log_info("%s ignored: %s", rec.devname, rec.reason);
+}
+
+struct probe_retry {
+	ev_timer timer;
+	struct mediad *md;
+	dev_t devnum;
+};
+
+static void on_probe_retry(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct probe_retry *pr = w->data;
+	struct udev_device *d = udev_device_new_from_devnum(pr->md->udev, 'b', pr->devnum);
+	struct devinfo info;
+
+	(void)loop;
+	(void)revents;
+	if (d) {
+		/* only if it is still the medium that timed out: another event
+		 * since then has started its own probe */
+		struct medium *e = media_find(&pr->md->media, pr->devnum);
+
+		if (e && !e->offered && !strncmp(e->rec.reason, "probe timed out", 15) &&
+		    device_read(d, pr->md->source == SOURCE_UDEV, &info) == 1) {
+			log_info("%s: probing again after a timeout", info.devname);
+			probejob_start(pr->md, &info, true);
+		}
+		udev_device_unref(d);
+	}
+	free(pr);
+}
+
+void events_probe_done(struct mediad *md, struct devinfo *info, bool timed_out, bool retry)
+{
+	if (timed_out) {
+		snprintf(info->fs.error, sizeof(info->fs.error),
+			 "probe timed out after %u s (the medium does not answer)%s",
+			 md->cfg.probe_timeout, retry ? "" : "; trying once more");
+		if (!retry) {
+			struct probe_retry *pr = calloc(1, sizeof(*pr));
+
+			if (pr) {
+				pr->md = md;
+				pr->devnum = info->devnum;
+				ev_timer_init(&pr->timer, on_probe_retry,
+					      (double)md->cfg.probe_timeout, 0.);
+				pr->timer.data = pr;
+				ev_timer_start(md->loop, &pr->timer);
+			}
+		}
+	} else if (!info->fs.found && info->fs.error[0]) {
+		log_debug("%s: %s", info->devname, info->fs.error);
+	}
+	conclude(md, info);
+}
+
+void events_handle(struct mediad *md, struct udev_device *d, const char *action)
+{
+	dev_t devnum = udev_device_get_devnum(d);
+	struct medium *old = media_find(&md->media, devnum);
+	struct devinfo info;
+	const char *ours, *system;
+
+	md->events++;
+	log_debug("event %s %s", action, udev_device_get_sysname(d));
+	if (strcmp(action, "remove")) {
+		/* before anything else: an empty drive (size 0) is exactly the
+		 * one that needs polling to ever report a disc */
+		int p = mediapoll_enable(d);
+
+		if (p > 0)
+			log_info("%s: media-change polling enabled (%d ms)",
+				 udev_device_get_sysname(d), MEDIAPOLL_MSECS);
+		else if (p < 0)
+			log_warn("%s: cannot enable media-change polling: %s",
+				 udev_device_get_sysname(d), strerror(-p));
+	}
+	if (!strcmp(action, "remove") ||
+	    device_read(d, md->source == SOURCE_UDEV, &info) == 0 ||
+	    !device_wanted(&info, &md->cfg) || info.size == 0) {
+		probejob_cancel(md, devnum);
+		if (old)
+			forget(md, old, true);
+		return;
+	}
+	/* Mounted by the system: that says all; no need to read it. udev
+	 * probed it already: no second probe. Otherwise a probe child reads
+	 * it, off the loop, and conclude() runs when it answers. */
+	mounts_find(&md->mounts, devnum, info.devname, &ours, &system);
+	if (!info.udev_probed && !system) {
+		int r = probejob_start(md, &info, false);
+
+		if (r == 0)
+			return;
+		snprintf(info.fs.error, sizeof(info.fs.error), "cannot start a probe: %s",
+			 strerror(-r));
+	}
+	probejob_cancel(md, devnum);
+	conclude(md, &info);
 }
 
 struct rescan_ctx {

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mediad.h"
 #include "monitor.h"
+#include "probejob.h"
 #include "notify.h"
 
 #ifndef VERSION
@@ -404,8 +405,13 @@ int main(int argc, char **argv)
 
 	/* Coldplug: the monitor already queues events; names the previous
 	 * instance gave are honoured for media still present. */
+	md.loop = ev_default_loop(EVFLAG_AUTO);
 	publish_load_hints(&md.pub, &md.media);
 	r = events_rescan(&md);
+	/* probes run in children: coldplug is done when they all answered
+	 * (or timed out); only their watchers run meanwhile */
+	while (probejob_pending(&md) > 0)
+		ev_run(md.loop, EVRUN_ONCE);
 	media_drop_hints(&md.media);
 	publish_sweep(&md.pub, &md.media);
 	if (r < 0) {
@@ -414,7 +420,6 @@ int main(int argc, char **argv)
 	}
 	log_info("coldplug: %zu devices known", md.media.n);
 
-	md.loop = ev_default_loop(EVFLAG_AUTO);
 	ev_io_init(&md.mon_io, on_monitor, udev_monitor_get_fd(md.mon), EV_READ);
 	md.mon_io.data = &md;
 	ev_io_start(md.loop, &md.mon_io);
@@ -453,6 +458,7 @@ int main(int argc, char **argv)
 	notify_send("STOPPING=1");
 	control_close(&md.control);
 	hooks_stop(&md.hooks);
+	probejob_stop_all(&md);
 	events_stop(&md);
 	log_info("stopped after %lu events, %lu rescans", md.events, md.rescans);
 	media_free(&md.media);

@@ -33,6 +33,7 @@ struct mediad {
 	struct media media;
 	struct publisher pub;
 	struct mounts mounts;
+	struct probe_job *probes;  /* daemon/probejob.c: running and queued */
 	struct watch watch;       /* kernel source only (udevd watches itself) */
 	unsigned long events;     /* uevents handled, for the log */
 	unsigned long rescans;
@@ -41,6 +42,11 @@ struct mediad {
 	struct hooks hooks;
 	ev_stat config_stat;
 };
+
+/* A probe child answered (or timed out: retry says whether this was the
+ * retry already). Publishes the outcome. */
+struct devinfo;
+void events_probe_done(struct mediad *md, struct devinfo *info, bool timed_out, bool retry);
 
 /* Handles one device event: action is "add", "change", "remove", ... */
 void events_handle(struct mediad *md, struct udev_device *d, const char *action);

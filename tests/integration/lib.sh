@@ -36,7 +36,9 @@ write_conf() {
 }
 write_conf
 
+EXTRA_PIDS=""   # helpers a test started (servers, holders): killed at exit
 cleanup() {
+	for p in $EXTRA_PIDS; do kill -9 "$p" 2>/dev/null; done
 	[ -n "$MEDIAD_PID" ] && kill -9 "$MEDIAD_PID" 2>/dev/null
 	[ -n "$AUTOMOUNT_PID" ] && kill -TERM "$AUTOMOUNT_PID" 2>/dev/null &&
 		wait "$AUTOMOUNT_PID" 2>/dev/null
