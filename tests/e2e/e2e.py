@@ -542,8 +542,7 @@ def scsi_hd(ctx):
              what="unplug-to-unlink")
 
 
-@scenario("IDE CD-ROM: medium changed and ejected through QMP", needs=PUB)
-def ide_cd(ctx):
+def _cd_change(ctx, mounted):
     d = ctx.img_dir("cd")
     a = im.iso(d, "cd1", "CDONE", {"one.txt": "first disc\n"})
     b = im.iso(d, "cd2", "CDTWO", {"two.txt": "second disc\n"})
@@ -553,7 +552,9 @@ def ide_cd(ctx):
     rec = ctx.record("CDONE")
     check(rec.get("fstype") == "iso9660" and rec.get("bus") == "ata",
           "record: %r" % rec)
-    if ctx.mounting():
+    check("ro" in rec.get("options", "").split(","),
+          "CD record options lack ro: %r" % rec)
+    if mounted:
         out = ctx.sh("cat /media/list/CDONE/one.txt")
         check(out == "first disc\n", "read CDONE: %r" % out)
         common_mount_checks(ctx, "CDONE", rec, "iso9660", want_ro=True)
@@ -564,11 +565,28 @@ def ide_cd(ctx):
     if ctx.mounting():
         out = ctx.sh("cat /media/list/CDTWO/two.txt")
         check(out == "second disc\n", "read CDTWO: %r" % out)
+        if not mounted:
+            # The plain case ejects an idle drive: wait for the expiry.
+            deadline = time.monotonic() + 30
+            while ctx.mounted("CDTWO") is not None:
+                check(time.monotonic() < deadline, "CDTWO never expired")
+                time.sleep(0.5)
     ctx.medialist(["CDTWO"], ["CDONE"])
     ctx.mark()
     ctx.vm.cd_eject()
     ctx.wait("-L", "/media/list/CDTWO", 40, gone=True,
              what="eject-to-unlink")
+
+
+@scenario("IDE CD-ROM: medium changed and ejected through QMP", needs=PUB)
+def ide_cd(ctx):
+    _cd_change(ctx, mounted=False)
+
+
+@scenario("IDE CD-ROM: medium changed and ejected while mounted",
+          needs=NEED)
+def ide_cd_mounted(ctx):
+    _cd_change(ctx, mounted=True)
 
 
 @scenario("IDE disk present at boot (coldplug)", needs=PUB)
