@@ -543,12 +543,13 @@ def scsi_hd(ctx):
 
 
 def _cd_change(ctx, mounted):
+    # Media polling runs every 2 s: 25 s is plenty, also under load.
     d = ctx.img_dir("cd")
     a = im.iso(d, "cd1", "CDONE", {"one.txt": "first disc\n"})
     b = im.iso(d, "cd2", "CDTWO", {"two.txt": "second disc\n"})
     ctx.mark()
     ctx.vm.cd_insert(a)
-    ctx.link_wait("CDONE", 40)
+    ctx.link_wait("CDONE", 25)
     rec = ctx.record("CDONE")
     check(rec.get("fstype") == "iso9660" and rec.get("bus") == "ata",
           "record: %r" % rec)
@@ -560,8 +561,8 @@ def _cd_change(ctx, mounted):
         common_mount_checks(ctx, "CDONE", rec, "iso9660", want_ro=True)
     ctx.mark()
     ctx.vm.cd_insert(b)       # change medium: tray opens and closes
-    ctx.link_wait("CDTWO", 40)
-    ctx.wait("-L", "/media/list/CDONE", 30, gone=True)
+    ctx.link_wait("CDTWO", 25)
+    ctx.wait("-L", "/media/list/CDONE", 25, gone=True)
     if ctx.mounting():
         out = ctx.sh("cat /media/list/CDTWO/two.txt")
         check(out == "second disc\n", "read CDTWO: %r" % out)
@@ -574,7 +575,7 @@ def _cd_change(ctx, mounted):
     ctx.medialist(["CDTWO"], ["CDONE"])
     ctx.mark()
     ctx.vm.cd_eject()
-    ctx.wait("-L", "/media/list/CDTWO", 40, gone=True,
+    ctx.wait("-L", "/media/list/CDTWO", 25, gone=True,
              what="eject-to-unlink")
 
 
