@@ -18,6 +18,11 @@ int mediapoll_enable(struct udev_device *d)
 
 	if (!devtype || strcmp(devtype, "disk"))
 		return 0;
+	/* removable drives only (optical, card readers): loop devices, for
+	 * one, list media_change but cannot be polled (ENODEV) */
+	events = udev_device_get_sysattr_value(d, "removable");
+	if (!events || strcmp(events, "1"))
+		return 0;
 	events = udev_device_get_sysattr_value(d, "events");
 	if (!events || !strstr(events, "media_change"))
 		return 0;
@@ -40,5 +45,7 @@ int mediapoll_enable(struct udev_device *d)
 	}
 	snprintf(buf, sizeof(buf), "%d", MEDIAPOLL_MSECS);
 	r = udev_device_set_sysattr_value(d, "events_poll_msecs", buf);
+	if (r == -ENODEV || r == -EINVAL)
+		return 0; /* the driver cannot poll: nothing to do */
 	return r < 0 ? r : 1;
 }
