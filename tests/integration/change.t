@@ -19,7 +19,7 @@ check "relabel with tune2fs is seen too" wait_link TUNED
 mkimg "$T/b.img" btrfs OTHERIMG
 detach "$A"
 check "detach withdraws it" wait_no_link TUNED
-losetup "$A" "$T/b.img"
+reattach "$A" "$T/b.img"
 check "another image on the same loop device appears" wait_link OTHERIMG
 check "with its own filesystem type" test "$(rec OTHERIMG fstype)" = btrfs
 

@@ -106,6 +106,17 @@ attach() {
 	eval "$1=\$l"
 }
 detach() { losetup -d "$1"; }
+# reattach DEV IMG: the same loop device again. With udevd running the
+# detach completes only when udevd's workers close the device, so the
+# attach is retried while the device is busy (5 s at most).
+reattach() {
+	[ "$SOURCE" = udev ] && udevadm settle -t 5 2>/dev/null
+	end=$(( $(date +%s) + 5 ))
+	until losetup "$1" "$2" 2>/dev/null; do
+		[ "$(date +%s)" -ge "$end" ] && { losetup "$1" "$2"; return; }
+		udevadm settle -t 1 2>/dev/null || true
+	done
+}
 
 # wait_until SECONDS DIR COMMAND...: runs COMMAND until it succeeds,
 # waking on inotify events in DIR (never a fixed sleep).

@@ -10,14 +10,14 @@ kill -STOP "$MEDIAD_PID"
 attach A "$T/a.img"
 # udevd (udev pass) may still hold the device open when we reattach: the
 # detach then completes a moment later and the attach must be retried
-reattach() {
+reattach_fast() {
 	for try in $(seq 1 200); do
 		losetup "$A" "$T/a.img" 2>/dev/null && return 0
 	done
 	return 1
 }
 for i in $(seq 1 40); do
-	detach "$A"; reattach
+	detach "$A"; reattach_fast
 done
 mkimg "$T/b.img" ext4 LAST
 attach B "$T/b.img"

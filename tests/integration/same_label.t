@@ -17,7 +17,7 @@ detach "$A"
 check "first one pulled: TWIN goes" wait_no_link TWIN
 check "TWIN_2 keeps its name" test "$(rec TWIN_2 devname)" = "$B"
 check "TWIN_3 keeps its name" test "$(rec TWIN_3 devname)" = "$C"
-losetup "$A" "$T/a.img"
+reattach "$A" "$T/a.img"
 check "plugged again, it takes the free name" wait_link TWIN
 check "which is its own" test "$(rec TWIN devname)" = "$A"
 done_testing
