@@ -32,7 +32,7 @@ LIB_SRC    := lib/utf8.c lib/name.c lib/record.c lib/config.c lib/options.c lib/
               lib/mapentry.c lib/json.c lib/eject.c
 DAEMON_SRC := daemon/main.c daemon/events.c daemon/monitor.c daemon/device.c \
               daemon/probe.c daemon/policy.c daemon/media.c daemon/publish.c \
-              daemon/mounts.c daemon/watch.c daemon/mediapoll.c daemon/probejob.c \
+              daemon/mounts.c daemon/watch.c daemon/mediapoll.c daemon/probejob.c daemon/optical.c \
               daemon/control.c daemon/hooks.c daemon/notify.c
 CLI_SRC    := cli/medialist.c cli/state.c cli/table.c cli/jsonout.c cli/watch.c \
               cli/actions.c

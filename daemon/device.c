@@ -201,6 +201,10 @@ int device_read(struct udev_device *d, bool from_udev, struct devinfo *out)
 	if (from_udev && v && !out->serial[0])
 		copy_trim(out->serial, sizeof(out->serial), v);
 	read_holder(out);
+	v = udev_device_get_property_value(d, "DISK_MEDIA_CHANGE");
+	out->media_changed = v && !strcmp(v, "1");
+	v = udev_device_get_property_value(d, "DISK_EJECT_REQUEST");
+	out->eject_request = v && !strcmp(v, "1");
 	if (from_udev) {
 		v = udev_device_get_property_value(d, "MEDIAD_IGNORE");
 		out->udev_ignore = v && !strcmp(v, "1");

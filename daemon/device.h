@@ -40,6 +40,8 @@ struct devinfo {
 	char serial[128];
 	char holder[64];     /* first holder (dm, md) or "" */
 	bool udev_ignore;    /* ENV{MEDIAD_IGNORE}=="1" */
+	bool media_changed;  /* the kernel says: another medium (DISK_MEDIA_CHANGE) */
+	bool eject_request;  /* the drive's button was pressed (DISK_EJECT_REQUEST) */
 	bool udev_probed;    /* udev already ran blkid: fs is from udev */
 	struct fsinfo fs;
 };

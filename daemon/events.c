@@ -14,6 +14,7 @@
 #include "device.h"
 #include "log.h"
 #include "mediapoll.h"
+#include "optical.h"
 #include "monitor.h"
 #include "policy.h"
 #include "probejob.h"
@@ -179,6 +180,34 @@ void events_handle(struct mediad *md, struct udev_device *d, const char *action)
 			forget(md, old, true);
 		return;
 	}
+	bool was_mounted = old && old->rec.mountpoint[0];
+
+	if ((info.media_changed || info.eject_request) && old) {
+		/* Another medium, or one about to leave: whatever was mounted
+		 * belongs to the one before. Detach it now, and let the probe
+		 * see the new medium (udev's answer may still be the old one's,
+		 * read from the cache the old mount kept). */
+		forget(md, old, true);
+		old = NULL;
+	}
+	if (info.eject_request) {
+		/* Without udevd nobody else ejects. With it, udev's cdrom_id
+		 * rule ejects before we hear of the event, and fails only if
+		 * the disc was mounted: then it is ours to do (never twice,
+		 * or the next disc would come straight out again). */
+		if (optical_is_drive(info.kname) &&
+		    (md->source == SOURCE_KERNEL || was_mounted)) {
+			int r = optical_eject_async(info.devname);
+
+			log_info("%s: eject requested: %s", info.devname,
+				 r < 0 ? strerror(-r) : "ejecting");
+		}
+		return;
+	}
+	if (info.media_changed) {
+		info.udev_probed = false;
+		memset(&info.fs, 0, sizeof(info.fs));
+	}
 	/* Mounted by the system: that says all; no need to read it. udev
 	 * probed it already: no second probe. Otherwise a probe child reads
 	 * it, off the loop, and conclude() runs when it answers. */
@@ -247,6 +276,9 @@ int events_rescan(struct mediad *md)
 
 void events_mounts_changed(struct mediad *md)
 {
+	dev_t again[64];
+	size_t n_again = 0;
+
 	if (!mounts_refresh(&md->mounts))
 		return;
 	for (size_t i = 0; i < md->media.n; i++) {
@@ -254,8 +286,17 @@ void events_mounts_changed(struct mediad *md)
 		const char *ours, *system;
 		const char *now;
 
-		if (!e->offered)
+		if (!e->offered) {
+			/* listed only because the system had it mounted: once
+			 * that mount is gone it may be offered again */
+			if (!strncmp(e->rec.reason, "mounted by the system", 21) &&
+			    n_again < sizeof(again) / sizeof(again[0])) {
+				mounts_find(&md->mounts, e->devnum, e->rec.devname, &ours, &system);
+				if (!system)
+					again[n_again++] = e->devnum;
+			}
 			continue;
+		}
 		mounts_find(&md->mounts, e->devnum, e->rec.devname, &ours, &system);
 		now = ours ? ours : system ? system : "";
 		if (!strcmp(now, e->rec.mountpoint))
@@ -269,6 +310,9 @@ void events_mounts_changed(struct mediad *md)
 		if (*now)
 			hooks_emit(&md->hooks, "mount", &e->rec);
 	}
+	/* after the loop: handling an event may reorder md->media */
+	for (size_t i = 0; i < n_again; i++)
+		events_device_written(again[i], md);
 }
 
 void events_device_written(dev_t devnum, void *arg)

@@ -11,11 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "mediad.h"
+#include "optical.h"
 #include "probe.h"
 
 struct probe_job {
@@ -139,7 +142,27 @@ static int spawn(struct probe_job *job)
 		ssize_t n;
 
 		close(p[0]);
+		if (job->info.media_changed || optical_is_drive(job->info.kname)) {
+			/* drop what the block cache still holds of a medium
+			 * that is gone, so the probe reads the new one */
+			int fd = open(job->info.devname, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+			if (fd >= 0) {
+				ioctl(fd, BLKFLSBUF, 0);
+				close(fd);
+			}
+		}
 		probe_device(job->info.devname, &fs);
+		if (fs.found && optical_is_drive(job->info.kname) &&
+		    md->source == SOURCE_KERNEL) {
+			/* as udev's cdrom_id --lock-media: the button then asks */
+			int fd = open(job->info.devname, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+			if (fd >= 0) {
+				optical_lock(fd);
+				close(fd);
+			}
+		}
 		n = write(p[1], &fs, sizeof(fs));
 		_exit(n == (ssize_t)sizeof(fs) ? 0 : 1);
 	}

@@ -38,6 +38,7 @@ check "already mounted by the system at start: not offered" test ! -e "$MEDIA/li
 check "listed as mounted by the system" \
 	grep -q "^reason=mounted by the system on $T/sysmnt$" "$STATE/ignored/$(basename "$M")"
 umount "$T/sysmnt"
+check "once the system unmounts it, it is offered again" wait_link SYSMOUNT
 stop_mediad
 
 # include_loop = DIR: only loop devices backed by files under DIR (the

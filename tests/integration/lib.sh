@@ -105,11 +105,14 @@ attach() {
 	LOOPS="$LOOPS $l"
 	eval "$1=\$l"
 }
-detach() { losetup -d "$1"; }
+# detach DEV: and forget it, so the cleanup never detaches a device number
+# someone else may have taken since
+detach() { losetup -d "$1"; LOOPS=$(echo " $LOOPS " | sed "s| $1 | |"); }
 # reattach DEV IMG: the same loop device again. With udevd running the
 # detach completes only when udevd's workers close the device, so the
 # attach is retried while the device is busy (5 s at most).
 reattach() {
+	LOOPS="$LOOPS $1"
 	[ "$SOURCE" = udev ] && udevadm settle -t 5 2>/dev/null
 	end=$(( $(date +%s) + 5 ))
 	until losetup "$1" "$2" 2>/dev/null; do
