@@ -51,7 +51,7 @@ UNIT_BINS  := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
 
 PROGS := $(BUILD)/mediad $(BUILD)/auto.media $(BUILD)/medialist
 
-.PHONY: all check check-quick e2e unit asan clang-build cppcheck clang-tidy fuzz fuzz-smoke \
+.PHONY: all check check-quick e2e deb livecd livecd-check unit asan clang-build cppcheck clang-tidy fuzz fuzz-smoke \
         integration demo install deps clean
 all: $(PROGS)
 
@@ -125,6 +125,19 @@ check: deps
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory bench-smoke
 	$(MAKE) --no-print-directory e2e
+	$(MAKE) --no-print-directory livecd-check
+
+# The Debian package (debian/, debhelper), written to build/deb/.
+deb:
+	dpkg-buildpackage -b -us -uc --no-pre-clean >/dev/null
+	@ls build/deb/mediad_*_amd64.deb
+
+# The live CD (livecd-build/): build/livecd/mediad-live.iso, and booted in
+# QEMU with a stick plugged in and read through /media/list.
+livecd: deb
+	$(MAKE) --no-print-directory -C livecd-build
+livecd-check: livecd
+	$(MAKE) --no-print-directory -C livecd-build check
 
 # QEMU end-to-end tests on Debian's kernel (tests/e2e, kernel cached in
 # /var/cache/mediad/e2e).

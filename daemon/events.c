@@ -182,11 +182,12 @@ void events_handle(struct mediad *md, struct udev_device *d, const char *action)
 	}
 	bool was_mounted = old && old->rec.mountpoint[0];
 
-	if ((info.media_changed || info.eject_request) && old) {
-		/* Another medium, or one about to leave: whatever was mounted
-		 * belongs to the one before. Detach it now, and let the probe
-		 * see the new medium (udev's answer may still be the old one's,
-		 * read from the cache the old mount kept). */
+	if (old && (info.eject_request || (info.media_changed && was_mounted))) {
+		/* A medium about to leave, or another one under a mount: what
+		 * is mounted belongs to the one before. Detach it now. (An
+		 * idle medium is not withdrawn: drives report a change more
+		 * than once per disc, and the probe below tells whether the
+		 * medium really is another one.) */
 		forget(md, old, true);
 		old = NULL;
 	}
@@ -205,6 +206,8 @@ void events_handle(struct mediad *md, struct udev_device *d, const char *action)
 		return;
 	}
 	if (info.media_changed) {
+		/* udev's answer may be the old medium's, read through the
+		 * block cache: probe it ourselves, the cache dropped */
 		info.udev_probed = false;
 		memset(&info.fs, 0, sizeof(info.fs));
 	}
