@@ -13,7 +13,6 @@ work="$out.d"
 rm -rf "$work"; mkdir -p "$work/tree/live" "$work/tree/isolinux" "$work/tree/boot/grub"
 t=$work/tree
 kernel=$(ls "$ROOT"/boot/vmlinuz-* | sort -V | tail -n1)
-ln "$squashfs" "$t/live/filesystem.squashfs" 2>/dev/null || cp "$squashfs" "$t/live/filesystem.squashfs"
 cp "$kernel" "$t/live/vmlinuz"
 cp "$initrd" "$t/live/initrd.img"
 cp "$manifest" "$t/live/manifest.txt"
@@ -41,7 +40,8 @@ mkfs.vfat -C -i "$EFI_SERIAL" -n MEDIAD_EFI "$work/efiboot.img" "$kib" >/dev/nul
 mmd -i "$work/efiboot.img" ::/EFI ::/EFI/BOOT
 mcopy -i "$work/efiboot.img" "$work/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
 
-find "$t" -exec touch -h -d "@${SOURCE_DATE_EPOCH:-0}" {} +
+# (with SOURCE_DATE_EPOCH set, xorriso gives every file that time itself;
+# the squashfs is grafted in, not linked, so its own time stays for make)
 xorriso -as mkisofs -quiet -iso-level 3 -full-iso9660-filenames -joliet -rational-rock \
 	-volid MEDIAD_LIVE -appid "mediad live" -publisher "mediad" \
 	--modification-date="$ISO_UUID_RAW" \
@@ -50,7 +50,7 @@ xorriso -as mkisofs -quiet -iso-level 3 -full-iso9660-filenames -joliet -rationa
 	-isohybrid-mbr /usr/lib/ISOLINUX/isohdpfx.bin \
 	-eltorito-alt-boot -e --interval:appended_partition_2:all:: -no-emul-boot \
 	-isohybrid-gpt-basdat -append_partition 2 0xef "$work/efiboot.img" \
-	-o "$out.part" "$t" >&2
+	-o "$out.part" -graft-points "/=$t" "/live/filesystem.squashfs=$squashfs" >&2
 mv "$out.part" "$out"
 rm -rf "$work"
 log "ISO $(($(stat -c %s "$out") / 1048576)) MiB: $out"
