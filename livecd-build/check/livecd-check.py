@@ -232,6 +232,8 @@ def boot_check(iso, mode, workdir, args):
         if st != 0 or CONTENT not in out:
             raise Fail("reading /media/list/%s/hello.txt failed (%d):\n%s" % (LABEL, st, out))
         log("%s: read /media/list/%s/hello.txt: %s" % (mode, LABEL, CONTENT))
+        st, out = g.run("medialist --all")
+        log("%s: medialist --all (the live medium listed as ignored):\n%s" % (mode, out.rstrip()))
         st, out = g.run("grep ' /media/auto/%s ' /proc/mounts" % LABEL)
         log("%s: mounted as: %s" % (mode, out.strip().splitlines()[-1] if out.strip() else "?"))
         g.send("sudo poweroff")
