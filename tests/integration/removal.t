@@ -23,7 +23,7 @@ check "published" wait_link MOUNTPULL
 check "mounted" wait_until 10 "$STATE/media" rec_is MOUNTPULL mountpoint "$MEDIA/auto/MOUNTPULL"
 detach "$B"   # autoclear: the loop device goes when the mount goes
 check "still listed while the mount holds the device" has_link MOUNTPULL
-check "once released and expired, it is withdrawn" wait_no_link MOUNTPULL 30
+check "once released and expired, it is withdrawn" wait_no_link MOUNTPULL 60
 check "and nothing is left mounted" not_mounted "$MEDIA/auto/MOUNTPULL"
 
 mkimg "$T/c.img" ext4 WIPED
