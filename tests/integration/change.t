@@ -24,7 +24,11 @@ check "another image on the same loop device appears" wait_link OTHERIMG
 check "with its own filesystem type" test "$(rec OTHERIMG fstype)" = btrfs
 
 # a new filesystem made over a published one
-mkfs.ext4 -q -F -L REMADE "$A" 2>/dev/null
+# with udevd, wait until its workers let go of the device: mkfs opens it
+# exclusively and fails while a worker still probes it
+[ "$SOURCE" = udev ] && udevadm settle -t 10
+mkfs.ext4 -q -F -L REMADE "$A" 2>/dev/null ||
+	{ udevadm settle -t 10 2>/dev/null; mkfs.ext4 -q -F -L REMADE "$A"; }
 check "mkfs over a published medium republishes it" wait_link REMADE
 check "old name gone after mkfs" wait_no_link OTHERIMG
 check "new record has the new type" test "$(rec REMADE fstype)" = ext4
