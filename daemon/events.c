@@ -151,7 +151,20 @@ void events_probe_done(struct mediad *md, struct devinfo *info, bool timed_out, 
 	conclude(md, info);
 }
 
+static void handle(struct mediad *md, struct udev_device *d, const char *action,
+		   bool written);
+
 void events_handle(struct mediad *md, struct udev_device *d, const char *action)
+{
+	handle(md, d, action, false);
+}
+
+/* written: a program wrote to the device (our inotify watch). udevd's
+ * own watch may have missed it (it drops the watch while a worker handles
+ * another event for the device), so its database may hold the old
+ * filesystem: probe ourselves. */
+static void handle(struct mediad *md, struct udev_device *d, const char *action,
+		   bool written)
 {
 	dev_t devnum = udev_device_get_devnum(d);
 	struct medium *old = media_find(&md->media, devnum);
@@ -205,9 +218,9 @@ void events_handle(struct mediad *md, struct udev_device *d, const char *action)
 		}
 		return;
 	}
-	if (info.media_changed) {
+	if (info.media_changed || written) {
 		/* udev's answer may be the old medium's, read through the
-		 * block cache: probe it ourselves, the cache dropped */
+		 * block cache, or from before the write: probe ourselves */
 		info.udev_probed = false;
 		memset(&info.fs, 0, sizeof(info.fs));
 	}
@@ -326,7 +339,16 @@ void events_device_written(dev_t devnum, void *arg)
 	if (!d)
 		return; /* gone: its remove event follows */
 	log_debug("%s written to: re-probing", udev_device_get_devnode(d));
-	events_handle(md, d, "change");
+	if (md->source == SOURCE_UDEV) {
+		/* Let udevd probe it again, as its own watch would have: a
+		 * synthetic change uevent is queued behind whatever udevd
+		 * still has in flight for the device, so no older answer of
+		 * udevd's can arrive after ours and undo it. */
+		if (udev_device_set_sysattr_value(d, "uevent", (char *)"change") < 0)
+			handle(md, d, "change", true);
+	} else {
+		handle(md, d, "change", true);
+	}
 	udev_device_unref(d);
 }
 

@@ -392,7 +392,9 @@ int main(int argc, char **argv)
 	}
 	md.source = monitor_pick_source(md.cfg.source);
 	md.watch.fd = -1;
-	if (md.source == SOURCE_KERNEL && (r = watch_open(&md.watch)) < 0)
+	/* both sources: udevd's own watch misses writes made while one of
+	 * its workers handles another event for the device */
+	if ((r = watch_open(&md.watch)) < 0)
 		log_warn("cannot watch device nodes (relabels will go unseen): %s",
 			 strerror(-r));
 	md.udev = udev_new();

@@ -34,7 +34,7 @@ struct mediad {
 	struct publisher pub;
 	struct mounts mounts;
 	struct probe_job *probes;  /* daemon/probejob.c: running and queued */
-	struct watch watch;       /* kernel source only (udevd watches itself) */
+	struct watch watch;       /* close-after-write on device nodes */
 	unsigned long events;     /* uevents handled, for the log */
 	unsigned long rescans;
 	/* control socket, hooks, config-file watch (issue 4) */
