@@ -24,17 +24,6 @@ static void copy_trim(char *dst, size_t size, const char *src)
 	dst[len] = '\0';
 }
 
-static int hexdigit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly "\xHH" with two hex digits is an escape (what udev writes);
  * anything else is copied as it is. */
 void device_decode_udev(const char *in, char *out, size_t size)
@@ -44,8 +33,8 @@ void device_decode_udev(const char *in, char *out, size_t size)
 	for (size_t i = 0; in[i] && o + 1 < size; i++) {
 		int hi, lo;
 
-		if (in[i] == '\\' && in[i + 1] == 'x' && (hi = hexdigit(in[i + 2])) >= 0 &&
-		    (lo = hexdigit(in[i + 3])) >= 0) {
+		if (in[i] == '\\' && in[i + 1] == 'x' && (hi = record_hexdigit(in[i + 2])) >= 0 &&
+		    (lo = record_hexdigit(in[i + 3])) >= 0) {
 			out[o++] = (char)(hi * 16 + lo);
 			i += 3;
 		} else {

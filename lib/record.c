@@ -71,7 +71,7 @@ int record_escape(const char *in, size_t len, char *out, size_t size)
 	return (int)o;
 }
 
-static int hexval(char c)
+int record_hexdigit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -100,8 +100,8 @@ int record_unescape(const char *in, size_t len, char *out, size_t size)
 
 				if (i + 2 >= len)
 					return -EINVAL;
-				hi = hexval(in[i + 1]);
-				lo = hexval(in[i + 2]);
+				hi = record_hexdigit(in[i + 1]);
+				lo = record_hexdigit(in[i + 2]);
 				if (hi < 0 || lo < 0)
 					return -EINVAL;
 				c = (char)(hi * 16 + lo);

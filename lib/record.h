@@ -57,6 +57,10 @@ int record_parse(const char *buf, size_t len, struct record *r, int *bad_line);
  * ("\\\\" and "\\n" for the common two). Returns the length or -ENOSPC. */
 int record_escape(const char *in, size_t len, char *out, size_t size);
 
+/* The value of one hex digit (either case), or -1. Shared with the
+ * decoding of udev's \xHH escapes. */
+int record_hexdigit(char c);
+
 /* Inverse of record_escape. Returns the length (the result may hold NUL
  * bytes only if the escaped text said so) or -EINVAL / -ENOSPC. */
 int record_unescape(const char *in, size_t len, char *out, size_t size);
