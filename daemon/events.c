@@ -205,12 +205,14 @@ static void handle(struct mediad *md, struct udev_device *d, const char *action,
 		old = NULL;
 	}
 	if (info.eject_request) {
-		/* Without udevd nobody else ejects. With it, udev's cdrom_id
-		 * rule ejects before we hear of the event, and fails only if
-		 * the disc was mounted: then it is ours to do (never twice,
-		 * or the next disc would come straight out again). */
-		if (optical_is_drive(info.kname) &&
-		    (md->source == SOURCE_KERNEL || was_mounted)) {
+		/* Without udevd nobody else ejects. With it, udev's
+		 * 60-cdrom_id.rules has run cdrom_id --eject-media before we
+		 * hear of the event, and that ejects a mounted disc too (SCSI
+		 * commands through SG_IO, which no mount refuses to root): a
+		 * second eject from us opened the tray again on the disc the
+		 * user had just put in, which then read as "medium not
+		 * present" (seen in the QEMU suite). Never twice. */
+		if (optical_is_drive(info.kname) && md->source == SOURCE_KERNEL) {
 			int r = optical_eject_async(info.devname);
 
 			log_info("%s: eject requested: %s", info.devname,

@@ -38,11 +38,7 @@ SCENARIOS = []
 
 # Failures understood but not fixed yet: reported as TAP TODO (they show,
 # and do not fail the run). Each names what is left, for the issue notes.
-KNOWN = {
-    ("udev", "IDE CD-ROM: medium changed and ejected while mounted"):
-        "under udev, after mediad ejects a mounted disc on the drive's "
-        "eject request, the next disc reads as I/O errors until re-plugged",
-}
+KNOWN = {}
 
 
 def scenario(name, needs=()):
