@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <libudev.h>
 
@@ -154,6 +155,30 @@ static void on_config_file(struct ev_loop *loop, ev_stat *w, int revents)
 		return;
 	log_debug("%s changed", w->path);
 	reload(w->data);
+}
+
+/* A previous instance's record still describes a device that is there:
+ * the same device number holding the same disk (its sequence number,
+ * where the kernel has one, tells a stick pulled and plugged in again
+ * from the one the record was written for). */
+static bool hint_present(const struct record *h, void *arg)
+{
+	struct udev_device *d =
+		udev_device_new_from_devnum(arg, 'b', makedev(h->devmajor, h->devminor));
+	struct udev_device *disk;
+	const char *type, *seq;
+	bool same;
+
+	if (!d)
+		return false;
+	type = udev_device_get_devtype(d);
+	disk = type && !strcmp(type, "partition")
+		       ? udev_device_get_parent_with_subsystem_devtype(d, "block", "disk")
+		       : d;
+	seq = disk ? udev_device_get_sysattr_value(disk, "diskseq") : NULL;
+	same = !seq || !h->diskseq || strtoull(seq, NULL, 10) == h->diskseq;
+	udev_device_unref(d);
+	return same;
 }
 
 static bool have_ntfs3(void)
@@ -409,6 +434,7 @@ int main(int argc, char **argv)
 	 * instance gave are honoured for media still present. */
 	md.loop = ev_default_loop(EVFLAG_AUTO);
 	publish_load_hints(&md.pub, &md.media);
+	media_prune_hints(&md.media, hint_present, md.udev);
 	r = events_rescan(&md);
 	/* probes run in children: coldplug is done when they all answered
 	 * (or timed out); only their watchers run meanwhile */

@@ -163,6 +163,21 @@ int media_add_hint(struct media *m, const struct record *rec)
 	return 0;
 }
 
+void media_prune_hints(struct media *m, bool (*present)(const struct record *h, void *arg),
+		       void *arg)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < m->n_hints; i++) {
+		if (!present(&m->hints[i], arg))
+			continue;
+		m->hints[k] = m->hints[i];
+		m->hint_used[k] = m->hint_used[i];
+		k++;
+	}
+	m->n_hints = k;
+}
+
 void media_drop_hints(struct media *m)
 {
 	free(m->hints);

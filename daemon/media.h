@@ -49,6 +49,12 @@ void media_pick_name(struct media *m, struct record *rec, const char *mounted_na
  * media_drop_hints(). */
 int media_add_hint(struct media *m, const struct record *rec);
 void media_drop_hints(struct media *m);
+/* Drops every hint for which present(hint, arg) is false. A hint reserves
+ * its name until its medium comes back; one whose medium left while no
+ * mediad ran (or came back as another disk) would otherwise push the next
+ * medium of that label to NAME_2 for nothing. */
+void media_prune_hints(struct media *m, bool (*present)(const struct record *h, void *arg),
+		       void *arg);
 
 /* The name's base before any collision suffix (for tests). */
 void media_base_name(const struct record *rec, char out[NAME_BUF]);

@@ -32,6 +32,8 @@ MODES = ("udev", "mdev")
 EXTRAS = ("mediad", "auto.media", "medialist")
 LOGS = os.path.join(os.environ.get("E2E_CACHE", "/var/cache/mediad/e2e"),
                     "logs")    # console, channel and guest logs of the last run
+NEED = ("mediad", "auto.media")
+PUB = ("mediad",)       # publication checked; access when auto.media is built
 BUDGET = 570                  # seconds: stop starting scenarios after this
 
 SCENARIOS = []
@@ -41,9 +43,12 @@ SCENARIOS = []
 KNOWN = {}
 
 
-def scenario(name, needs=()):
-    """Register f(ctx) as a scenario; needs: programs in build/ it needs."""
+def scenario(name, needs=(), boots=False):
+    """Register f(ctx) as a scenario; needs: programs in build/ it needs.
+    boots: f boots its own guests (ctx.boot) and may leave the last one
+    in ctx.vm for the scenarios after it."""
     def reg(f):
+        f.boots = boots
         SCENARIOS.append((name, f, tuple(needs)))
         return f
     return reg
@@ -73,6 +78,19 @@ class Ctx:
         self.times = []         # (what, seconds) plug-to-link etc.
         self.notes = []
         self.has = runner.has
+        self.vms = []           # guests booted by the scenario itself
+
+    def boot(self, usb_at_boot=()):
+        """Power on a fresh guest (closing the scenario's current one),
+        with USB sticks already plugged in: (name, image, port)."""
+        if self.vm is not None:
+            self.runner.save_guest_logs(self.vm, self.runner_dir, self.mode)
+            self.vm.close()
+            self.vm = None
+        self.vm = self.runner.boot_guest(self.mode, self.runner_dir,
+                                         usb_at_boot)
+        self.vms.append(self.vm)
+        return self.vm
 
     # guest commands
     def sh(self, script, timeout=60):
@@ -205,6 +223,219 @@ def common_mount_checks(ctx, name, rec, want_type=None, want_ro=False):
 
 
 # ---------------------------------------------------------------------------
+# Stale-free (issue 9): nothing mediad leaves behind changes the next name,
+# neither a power cut and a fresh boot with the same sticks nor a kill -9
+# in the middle of a plug storm.  This one comes first: it boots its own
+# guests and hands the last one over to the scenarios after it.
+
+
+def snapshot(ctx):
+    """What mediad shows: records by name, the names in /media/list, the
+    devnode links in the state dir, and medialist --json by name (None
+    when medialist is not built)."""
+    out = ctx.sh(r"""
+        cd /run/mediad/media
+        for f in * .[!.]*; do
+            [ -f "$f" ] || continue; echo "@@REC $f"; cat "$f"; echo
+        done
+        echo "@@LIST"; ls -A /media/list
+        echo "@@DEV"; ls -A /run/mediad/dev""")
+    recs, names, devs, cur, sect = {}, set(), set(), None, None
+    for line in out.splitlines():
+        if line.startswith("@@REC "):
+            sect, cur = "rec", recs.setdefault(line[6:], {})
+        elif line in ("@@LIST", "@@DEV"):
+            sect = line
+        elif sect == "rec" and "=" in line:
+            k, _, v = line.partition("=")
+            cur[k] = v
+        elif sect == "@@LIST" and line:
+            names.add(line)
+        elif sect == "@@DEV" and line:
+            devs.add(line)
+    js = None
+    items = ctx.medialist(list(recs))
+    if items is not None:
+        js = {i["name"]: i for i in items if i.get("name")}
+    return recs, names, devs, js
+
+
+def consistent(ctx, snap, what):
+    """Links, records, devnode links and medialist --json agree: no entry
+    of one without the others."""
+    recs, names, devs, js = snap
+    check(names == set(recs), "%s: /media/list %s, records %s"
+          % (what, sorted(names), sorted(recs)))
+    check(all(r.get("name") == n for n, r in recs.items()),
+          "%s: a record's name is not its file name: %r" % (what, recs))
+    check(len(devs) == len(recs), "%s: devnode links %s for records %s"
+          % (what, sorted(devs), sorted(recs)))
+    if js is not None:
+        check(set(js) == set(recs), "%s: medialist --json names %s, "
+              "records %s" % (what, sorted(js), sorted(recs)))
+
+
+def uuid_key(u):
+    return u.replace("-", "").lower()
+
+
+# (QEMU drive name, fstype, label, uuid): the uuid tells the sticks apart.
+FRESH = [("fbone", "vfat16", "FRESHBOOT", "fb000001"),
+         ("fbtwa", "vfat16", "BOOTTWIN", "fb000002"),
+         ("fbtwb", "vfat16", "BOOTTWIN", "fb000003"),
+         ("fbnol", "ext4", None, "fb000004-0000-4000-8000-000000000004")]
+
+
+def fresh_boot_names(ctx, images, order, what):
+    """Boot with the sticks in `order` (drive names, ports 1..n), wait for
+    all four records, check the names contract; return uuid -> name."""
+    ports = [(n, images[n], i + 1) for i, n in enumerate(order)]
+    ctx.boot(ports)
+    t0 = time.monotonic()
+    ctx.sh("""
+        i=0
+        while [ $(grep -l '^bus=usb' /run/mediad/media/* 2>/dev/null |
+                  wc -l) -lt %d ]; do
+            [ $i -ge 1200 ] && { ls -A /media/list; exit 1; }
+            usleep 50000; i=$((i + 1))
+        done
+        sleep 1""" % len(order), 90)     # a late extra entry shows too
+    ctx.times.append(("ready-to-%d-sticks (%s)" % (len(order), what),
+                      time.monotonic() - t0))
+    snap = snapshot(ctx)
+    consistent(ctx, snap, what)
+    recs = snap[0]
+    by_uuid = {uuid_key(r.get("uuid", "")): n for n, r in recs.items()
+               if r.get("bus") == "usb"}
+    want = {uuid_key(u) for _, _, _, u in FRESH}
+    check(set(by_uuid) == want, "%s: USB records %s, expected uuids %s"
+          % (what, by_uuid, sorted(want)))
+    name = {drv: by_uuid[uuid_key(u)] for drv, _, _, u in FRESH}
+    # The contract (README "Names", lib/name.c): the label made safe; no
+    # label: VENDOR_MODEL; the second medium of a name gets _2.  Which
+    # twin arrives second is the kernel's scan order, not promised.
+    check(name["fbone"] == "FRESHBOOT", "%s: FRESHBOOT stick named %r"
+          % (what, name["fbone"]))
+    check({name["fbtwa"], name["fbtwb"]} == {"BOOTTWIN", "BOOTTWIN_2"},
+          "%s: the twins are named %r and %r"
+          % (what, name["fbtwa"], name["fbtwb"]))
+    nl = recs[name["fbnol"]]
+    vm = "_".join(x for x in (nl.get("vendor"), nl.get("model")) if x)
+    check(name["fbnol"] == vm, "%s: the unlabelled stick is %r, its "
+          "vendor_model %r" % (what, name["fbnol"], vm))
+    return name
+
+
+@scenario("fresh boots with the same sticks (power cut, same and other "
+          "ports): same names, no suffix left over", needs=PUB, boots=True)
+def fresh_boots(ctx):
+    d = ctx.img_dir("fresh")
+    images = {drv: im.filesystem(d, drv, fs, 16, label=label, uuid=u)
+              for drv, fs, label, u in FRESH}
+    order = [drv for drv, _, _, _ in FRESH]
+    first = fresh_boot_names(ctx, images, order, "boot 1")
+    if ctx.mounting():
+        # Written and synced, still mounted when the power goes.
+        ctx.sh("echo boot1 > /media/list/FRESHBOOT/b1.txt && sync")
+        check(ctx.mounted("FRESHBOOT") is not None, "FRESHBOOT not mounted")
+    second = fresh_boot_names(ctx, images, order, "boot 2, same ports")
+    check(second["fbnol"] == first["fbnol"],
+          "the unlabelled stick's name changed: %r -> %r"
+          % (first["fbnol"], second["fbnol"]))
+    if ctx.mounting():
+        out = ctx.sh("cat /media/list/FRESHBOOT/b1.txt")
+        check(out == "boot1\n", "after the power cut: %r" % out)
+    third = fresh_boot_names(ctx, images, order[::-1],
+                             "boot 3, ports reversed")
+    ctx.note("twin A was %s / %s / %s on boots 1, 2, 3 (same ports, same "
+             "ports, reversed)" % (first["fbtwa"], second["fbtwa"],
+                                   third["fbtwa"]))
+    # Hand the guest over with its USB ports free again.
+    ctx.mark()
+    for drv in order:
+        ctx.vm.unplug_usb(drv)
+    for n in third.values():
+        ctx.wait("-L", "/media/list/" + n, 30, gone=True)
+    consistent(ctx, snapshot(ctx), "after the unplug")
+
+
+MEDIAD_START = ("setsid mediad --foreground --config /etc/mediad.conf "
+                "--state-dir /run/mediad --media-dir /media --source %s "
+                "--log-level debug >>/run/e2e/mediad.log 2>&1 </dev/null & "
+                "echo $! > /run/e2e/mediad.pid")
+
+
+@scenario("kill -9 of mediad in a plug storm, restart: no stale entry, "
+          "names of sticks present kept", needs=PUB)
+def kill_storm(ctx):
+    d = ctx.img_dir("kill")
+    mk = lambda n, label: im.filesystem(d, n, "vfat16", 16, label=label,
+                                        files={"who.txt": n + "\n"})
+    img = {n: mk(n, label) for n, label in (
+        ("kt1", "KILLTWIN"), ("kt2", "KILLTWIN"), ("kst", "KILLSTAY"),
+        ("kw1", "KILLW1"), ("kw2", "KILLW2"), ("kw3", "KILLW3"))}
+    for n, name in (("kt1", "KILLTWIN"), ("kt2", "KILLTWIN_2"),
+                    ("kst", "KILLSTAY")):
+        ctx.mark()
+        ctx.vm.plug_usb(n, img[n])
+        ctx.link_wait(name)
+    mounting = ctx.mounting()
+    if mounting:
+        # KILLSTAY mounted, kept busy through the crash.
+        ctx.sh("cat /media/list/KILLSTAY/who.txt >/dev/null; "
+               "sleep 600 < /media/list/KILLSTAY/who.txt >/dev/null 2>&1 & "
+               "echo $! > /run/e2e/holder")
+    # The storm: three plugs; mediad dies once the first new stick is
+    # published, with the rest of the events in flight.
+    ctx.vm.plug_usb("kw1", img["kw1"])
+    ctx.vm.plug_usb("kw2", img["kw2"])
+    ctx.vm.plug_usb("kw3", img["kw3"])
+    out = ctx.sh("e2e-wait -L /media/list/KILLW1 60 >/dev/null; "
+                 "kill -9 $(cat /run/e2e/mediad.pid); ls -A /media/list", 80)
+    ctx.note("published when mediad was killed: %s"
+             % " ".join(sorted(out.split("\n"))).strip())
+    # While it is dead: KILLW1 leaves, the first twin leaves and comes
+    # back (a new disk sequence number: its record, left behind, no
+    # longer names it, and must not keep its name from it: no _3).
+    ctx.vm.unplug_usb("kw1")
+    ctx.vm.unplug_usb("kt1")
+    ctx.sh("sleep 1")
+    ctx.vm.plug_usb("kt1", img["kt1"])
+    ctx.sh("sleep 3")     # usb-storage waits 1 s before it scans a stick
+    ctx.sh("n=$(grep -c 'coldplug:' /run/e2e/mediad.log); " +
+           MEDIAD_START % ("udev" if ctx.mode == "udev" else "kernel") +
+           "; i=0; while [ $(grep -c 'coldplug:' /run/e2e/mediad.log) "
+           "-le $n ]; do [ $i -ge 1200 ] && exit 1; usleep 50000; "
+           "i=$((i + 1)); done", 120)
+    snap = snapshot(ctx)
+    consistent(ctx, snap, "after the restart")
+    recs = snap[0]
+    usb = {n for n, r in recs.items() if r.get("bus") == "usb"}
+    want = {"KILLTWIN", "KILLTWIN_2", "KILLSTAY", "KILLW2", "KILLW3"}
+    check(usb == want, "after the restart: %s, expected %s"
+          % (sorted(usb), sorted(want)))
+    if mounting:
+        out = ctx.sh("for n in KILLTWIN KILLTWIN_2 KILLSTAY KILLW2 KILLW3; "
+                     "do cat /media/list/$n/who.txt; done")
+        check(out == "kt1\nkt2\nkst\nkw2\nkw3\n",
+              "contents after the restart: %r" % out)
+        check(ctx.record("KILLSTAY").get("mountpoint") ==
+              "/media/auto/KILLSTAY", "KILLSTAY's mount not in its record")
+        ctx.sh("kill $(cat /run/e2e/holder) 2>/dev/null; true")
+    else:
+        check(recs["KILLTWIN_2"].get("uuid") != recs["KILLTWIN"].get("uuid"),
+              "the twins' records")
+    ctx.mark()
+    for n in ("kt1", "kt2", "kst", "kw2", "kw3"):
+        ctx.vm.unplug_usb(n)
+    for n in want:
+        ctx.wait("-L", "/media/list/" + n, 30, gone=True)
+    consistent(ctx, snapshot(ctx), "after the unplug")
+    check(not [m for m in ctx.no_media_mounts() if "/KILL" in m],
+          "stale mounts: %s" % ctx.no_media_mounts())
+
+
+# ---------------------------------------------------------------------------
 # Kernel-level scenarios: the harness itself, with or without mediad.
 
 
@@ -297,8 +528,6 @@ def k_cdrom(ctx):
 # ---------------------------------------------------------------------------
 # mediad scenarios (issue 5).
 
-NEED = ("mediad", "auto.media")
-PUB = ("mediad",)       # publication checked; access when auto.media is built
 
 
 @scenario("USB stick, MBR with FAT32 and ext4", needs=PUB)
@@ -772,15 +1001,24 @@ class Runner:
                 for sub in str(line).splitlines():
                     print("#   " + sub, flush=True)
 
-    def boot_vm(self, mode, workdir):
+    def boot_vm(self, mode, workdir, usb_at_boot=()):
         vm = qd.VM(self.kernel, self.initrd, workdir, mode=mode,
-                   ide_disk=self.ide_disk[mode])
+                   ide_disk=self.ide_disk[mode], usb_at_boot=usb_at_boot)
         try:
             t = vm.wait_ready(240)
         except Exception:
             vm.close()
             raise
         return vm, t
+
+    def boot_guest(self, mode, workdir, usb_at_boot=()):
+        """boot_vm for a scenario: the boot is reported and counted."""
+        vm, t = self.boot_vm(mode, workdir, usb_at_boot)
+        self.boot.setdefault(mode, []).append(t)
+        self.emit(True, "%s: boot to ready in %.1fs%s" % (
+            mode, t, " with %d USB sticks plugged in" % len(usb_at_boot)
+            if usb_at_boot else ""))
+        return vm
 
     def diagnostics(self, vm):
         if vm is None:
@@ -821,7 +1059,11 @@ class Runner:
                 self.emit(False, "%s # time budget of %ds used up"
                           % (desc, BUDGET))
                 continue
-            if vm is None:
+            if f.boots and vm is not None:
+                self.save_guest_logs(vm, workdir, mode)
+                vm.close()
+                vm = None
+            if vm is None and not f.boots:
                 try:
                     vm, t = self.boot_vm(mode, workdir)
                     self.boot.setdefault(mode, []).append(t)
@@ -834,6 +1076,7 @@ class Runner:
             sdir = os.path.join(workdir, "s")
             os.makedirs(sdir, exist_ok=True)
             ctx = Ctx(self, vm, mode, sdir)
+            ctx.runner_dir = workdir
             t_start = time.monotonic()
             try:
                 f(ctx)
@@ -846,8 +1089,15 @@ class Runner:
                 diag = ["%s: %s" % (type(e).__name__, e)]
                 if not isinstance(e, Fail):
                     diag += traceback.format_exc().splitlines()[-6:]
-                diag += self.diagnostics(vm)
+                diag += self.diagnostics(ctx.vm)
             finally:
+                if f.boots:
+                    # Every guest the scenario booted is closed but the
+                    # one it hands over (in ctx.vm).
+                    for v in ctx.vms:
+                        if v is not ctx.vm:
+                            v.close()
+                    vm = ctx.vm
                 shutil.rmtree(sdir, ignore_errors=True)
             for op in vm.forced if vm else ():
                 ctx.note("guest never opened the tray: QEMU forced " + op)
@@ -860,7 +1110,7 @@ class Runner:
                                                "; " if times else "", took),
                       diag + ["note: " + n for n in ctx.notes],
                       todo=KNOWN.get((mode, name)) if not ok else None)
-            if not ok:
+            if not ok and vm is not None:
                 # A failed scenario may leave devices behind or a wedged
                 # guest: the next scenario gets a fresh boot.
                 self.save_guest_logs(vm, workdir, mode)

@@ -231,7 +231,7 @@ class VM:
     """One QEMU guest: i440fx (PIIX IDE), qemu-xhci, virtio-scsi."""
 
     def __init__(self, kernel, initrd, workdir, mode="udev", smp=1,
-                 mem=512, ide_disk=None, cmdline_extra=""):
+                 mem=512, ide_disk=None, cmdline_extra="", usb_at_boot=()):
         self.workdir = workdir
         self.mode = mode
         self.console = os.path.join(workdir, "console-%s.log" % mode)
@@ -257,6 +257,15 @@ class VM:
                      "-blockdev", "driver=raw,node-name=idehd,file=idehd-f",
                      "-device", "ide-hd,bus=ide.0,unit=0,drive=idehd,"
                      "id=idehd0,serial=E2EIDE0"]
+        # USB sticks plugged in before power-on: (name, image, port).
+        # One -blockdev with the file node inside, so that blockdev-del
+        # of the name later frees the image as for a hot-plugged stick.
+        for name, path, port in usb_at_boot:
+            args += ["-blockdev", json.dumps({
+                "driver": "raw", "node-name": name,
+                "file": {"driver": "file", "filename": path}}),
+                "-device", "usb-storage,bus=xhci.0,port=%s,drive=%s,"
+                "id=usb-%s,removable=on" % (port, name, name)]
         self.t_start = time.monotonic()
         with _lock:
             if stopping.is_set():
@@ -275,7 +284,7 @@ class VM:
         except Exception:
             self.close()
             raise
-        self.nodes = {}
+        self.nodes = {name: path for name, path, _ in usb_at_boot}
         self.forced = []      # tray operations the guest did not allow
 
     def _wait_sock(self, path, timeout=30):

@@ -35,6 +35,18 @@ check "restart after a clean stop: b is still SAME" test "$(rec SAME devname)" =
 check "restart after a clean stop: a is still SAME_2" test "$(rec SAME_2 devname)" = "$A"
 check "the memo of the clean stop is gone once used" test -z "$(ls "$STATE/previous")"
 
+# a medium pulled and plugged in again while mediad was down is another
+# disk (a new sequence number): the record left behind for it must not
+# keep its name from it (the "LABEL_3 after a crash" of udisks2 users)
+stop_mediad KILL
+detach "$B"
+attach B "$T/b.img"
+start_mediad
+check "re-attached while down: b is SAME again, not SAME_3" \
+	test "$(rec SAME devname)" = "$B"
+check "re-attached while down: a is still SAME_2" test "$(rec SAME_2 devname)" = "$A"
+check "no SAME_3" test ! -e "$STATE/media/SAME_3"
+
 # a planted record naming a device that is not a medium is not trusted
 stop_mediad KILL
 printf 'name=EVIL\ndevname=/dev/null\ndevnum=1:3\n' > "$STATE/media/EVIL"

@@ -125,6 +125,34 @@ static void test_hints(void **state)
 	media_free(&m);
 }
 
+/* The stand-in for sysfs: sdb (minor 1) now holds disk sequence 999. */
+static bool present_now(const struct record *h, void *arg)
+{
+	(void)arg;
+	return h->devminor != 1 || h->diskseq == 999;
+}
+
+static void test_prune_hints(void **state)
+{
+	struct media m;
+	struct record old1 = rec(1, "KEY"), old0 = rec(0, "KEY"), back = rec(1, "KEY");
+
+	(void)state;
+	media_init(&m);
+	/* a crash left KEY (sdb1) and KEY_2 (sda1); sdb1 was pulled and
+	 * plugged in again while no mediad ran */
+	strcpy(old1.name, "KEY");
+	strcpy(old0.name, "KEY_2");
+	media_add_hint(&m, &old1);
+	media_add_hint(&m, &old0);
+	media_prune_hints(&m, present_now, NULL);
+	back.diskseq = 999;
+	/* the stale KEY reserves nothing: no KEY_3 */
+	assert_string_equal(plug(&m, back), "KEY");
+	assert_string_equal(plug(&m, rec(0, "KEY")), "KEY_2");
+	media_free(&m);
+}
+
 static void test_mounted_name_wins(void **state)
 {
 	struct media m;
@@ -164,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_fallbacks),
 		cmocka_unit_test(test_collisions),
 		cmocka_unit_test(test_hints),
+		cmocka_unit_test(test_prune_hints),
 		cmocka_unit_test(test_mounted_name_wins),
 		cmocka_unit_test(test_identity),
 	};
