@@ -71,7 +71,7 @@ check "swap is ignored" wait_ignored "$(basename "$SW")"
 check "--all lists it with its reason" \
 	sh -c "'$BUILD/medialist' -s '$STATE' -m '$MEDIA' --all | grep -E '^- +$SW +swap .* ignored +SWAPPY +.*swap'"
 check "without --all it is not listed" \
-	sh -c "! '$BUILD/medialist' -s '$STATE' -m '$MEDIA' | grep -q '$SW'"
+	sh -c "! '$BUILD/medialist' -s '$STATE' -m '$MEDIA' | grep -qw '$SW'"
 check "--all --json marks it ignored with a reason" \
 	sh -c "'$BUILD/medialist' -s '$STATE' -m '$MEDIA' --all --json | jq -e '.[] | select(.devname == \"$SW\") | (.ignored and .name == null and (.reason | length) > 0)' >/dev/null"
 
