@@ -5,6 +5,8 @@
 VERSION   := 0.1
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
+# mount(8) looks for mount.TYPE helpers only in /sbin (and /sbin/fs.d)
+MOUNTHELPERDIR ?= /sbin
 BINDIR    ?= $(PREFIX)/bin
 LIBEXECDIR ?= $(PREFIX)/lib/mediad
 SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
@@ -20,7 +22,7 @@ CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-format-nonliteral
 CPPFLAGS  += -std=c11 -D_GNU_SOURCE -DVERSION=\"$(VERSION)\" -Ilib -MMD -MP \
-             -DLIBEXECDIR=\"$(LIBEXECDIR)\"
+             -DLIBEXECDIR=\"$(LIBEXECDIR)\" -DMOUNT_HELPER=\"$(MOUNTHELPERDIR)/mount.mediad\"
 SAN       ?=
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SAN)
 
@@ -29,11 +31,11 @@ DAEMON_CFLAGS := $(shell pkg-config --cflags $(PKGS_DAEMON) 2>/dev/null)
 DAEMON_LIBS   := $(shell pkg-config --libs $(PKGS_DAEMON) 2>/dev/null) -lev
 
 LIB_SRC    := lib/utf8.c lib/name.c lib/record.c lib/config.c lib/options.c lib/log.c \
-              lib/mapentry.c lib/json.c lib/eject.c
+              lib/mapentry.c lib/json.c lib/eject.c lib/fallback.c lib/diskseq.c
 DAEMON_SRC := daemon/main.c daemon/events.c daemon/monitor.c daemon/device.c \
               daemon/probe.c daemon/policy.c daemon/media.c daemon/publish.c \
               daemon/mounts.c daemon/watch.c daemon/mediapoll.c daemon/probejob.c daemon/optical.c \
-              daemon/control.c daemon/hooks.c daemon/notify.c
+              daemon/control.c daemon/hooks.c daemon/notify.c daemon/mountreport.c
 CLI_SRC    := cli/medialist.c cli/state.c cli/table.c cli/jsonout.c cli/watch.c \
               cli/actions.c
 CLI_LIBS   := -linotifytools
@@ -46,10 +48,10 @@ CLI_OBJ    := $(call obj,$(CLI_SRC))
 # the pure parts of the daemon, linked into unit tests
 DAEMON_PURE_OBJ := $(call obj,daemon/policy.c daemon/media.c)
 
-UNIT_TESTS := name record config options media policy mapentry json
+UNIT_TESTS := name record config options media policy mapentry json fallback
 UNIT_BINS  := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
 
-PROGS := $(BUILD)/mediad $(BUILD)/auto.media $(BUILD)/medialist
+PROGS := $(BUILD)/mediad $(BUILD)/auto.media $(BUILD)/medialist $(BUILD)/mount.mediad
 
 .PHONY: all check check-quick e2e deb livecd livecd-check unit asan clang-build cppcheck clang-tidy fuzz fuzz-smoke \
         integration demo install deps clean
@@ -67,8 +69,15 @@ $(BUILD)/medialist: $(CLI_OBJ) $(LIB_OBJ)
 
 # auto.media links only lib/ and libc: no libudev, no libblkid.
 MAP_OBJ := $(call obj,autofs-maps/auto_media.c lib/name.c lib/utf8.c lib/record.c \
-             lib/config.c lib/options.c lib/mapentry.c)
+             lib/config.c lib/options.c lib/mapentry.c lib/diskseq.c)
 $(BUILD)/auto.media: $(MAP_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^
+
+# mount.mediad, the mount helper behind auto.media's answers: libc only too
+HELPER_SRC := autofs-maps/mount_mediad.c autofs-maps/mountrun.c autofs-maps/kreason.c
+HELPER_OBJ := $(call obj,$(HELPER_SRC) lib/fallback.c lib/options.c lib/config.c \
+             lib/record.c lib/utf8.c lib/name.c lib/log.c lib/diskseq.c)
+$(BUILD)/mount.mediad: $(HELPER_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) $(DAEMON_PURE_OBJ)
@@ -98,7 +107,7 @@ cppcheck:
 
 # checks and exceptions in .clang-tidy; any finding fails the build
 clang-tidy:
-	clang-tidy --quiet $(LIB_SRC) $(DAEMON_SRC) $(CLI_SRC) autofs-maps/auto_media.c -- \
+	clang-tidy --quiet $(LIB_SRC) $(DAEMON_SRC) $(CLI_SRC) autofs-maps/auto_media.c $(HELPER_SRC) -- \
 	  $(filter-out -MMD -MP,$(CPPFLAGS)) -Idaemon $(DAEMON_CFLAGS)
 
 integration: all
@@ -163,6 +172,8 @@ install: all
 	  $(DESTDIR)$(SYSCONFDIR)/auto.master.d
 	install -m 0755 $(BUILD)/mediad $(DESTDIR)$(SBINDIR)/mediad
 	install -m 0755 $(BUILD)/auto.media $(DESTDIR)$(LIBEXECDIR)/auto.media
+	install -d $(DESTDIR)$(MOUNTHELPERDIR)
+	install -m 0755 $(BUILD)/mount.mediad $(DESTDIR)$(MOUNTHELPERDIR)/mount.mediad
 	# the master-map line comes from mediad itself, from the default
 	# configuration: one source of truth for media_dir and expire_timeout
 	{ echo '# mediad: media under <media_dir>/auto, mounted on demand by auto.media.'; \
@@ -180,7 +191,7 @@ install: all
 	install -m 0755 $(BUILD)/medialist $(DESTDIR)$(BINDIR)/medialist
 	install -m 0644 man/medialist.1 $(DESTDIR)$(MANDIR)/man1/medialist.1
 	install -m 0644 man/mediad.conf.5 $(DESTDIR)$(MANDIR)/man5/mediad.conf.5
-	install -m 0644 man/mediad.8 man/auto.media.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/mediad.8 man/auto.media.8 man/mount.mediad.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 rules/60-mediad.rules $(DESTDIR)$(UDEVRULESDIR)/60-mediad.rules
 	sed 's|/usr/sbin/mediad|$(SBINDIR)/mediad|g' rules/mediad.service \
 	  > $(DESTDIR)$(SYSTEMDUNITDIR)/mediad.service

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "diskseq.h"
 #include "mapentry.h"
 #include "name.h"
 #include "record.h"
@@ -42,29 +43,6 @@ static int devname_ok(const char *d)
 	return 1;
 }
 
-static uint64_t read_diskseq(unsigned maj, unsigned min)
-{
-	char path[96], buf[32];
-	ssize_t n;
-	int fd;
-
-	/* a partition has no diskseq of its own: its disk's is one up */
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/partition", maj, min);
-	if (access(path, F_OK) == 0)
-		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../diskseq", maj, min);
-	else
-		snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/diskseq", maj, min);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return strtoull(buf, NULL, 10);
-}
-
 int main(int argc, char **argv)
 {
 	const char *key = argc == 2 ? argv[1] : NULL;
@@ -73,7 +51,7 @@ int main(int argc, char **argv)
 	struct record r;
 	struct stat st;
 	char err[CONFIG_ERR_BUF], buf[RECORD_MAX_BYTES], entry[2048];
-	char link[64], linkpath[400], target[128];
+	char link[64], linkpath[400], target[128], mtype[64];
 	ssize_t n;
 	int dfd, fd, len;
 
@@ -121,7 +99,7 @@ int main(int argc, char **argv)
 	if (stat(r.devname, &st) < 0 || !S_ISBLK(st.st_mode) ||
 	    major(st.st_rdev) != r.devmajor || minor(st.st_rdev) != r.devminor)
 		return fail(key, "device is gone or is another device now");
-	if (r.diskseq && read_diskseq(r.devmajor, r.devminor) != r.diskseq)
+	if (r.diskseq && diskseq_read(r.devmajor, r.devminor) != r.diskseq)
 		return fail(key, "device holds another medium now (diskseq changed)");
 	/* hand automount the per-generation link, not the node: an answer
 	 * it caches then fails once this medium is gone, instead of
@@ -134,7 +112,13 @@ int main(int argc, char **argv)
 	target[n] = '\0';
 	if (strcmp(target, r.devname))
 		return fail(key, "device link does not match the record");
-	len = mapentry_format(r.mounttype, r.options, linkpath, entry, sizeof(entry));
+	/* through mount.mediad when installed: it walks the fallback order
+	 * and reports why the medium is mounted as it is (lib/fallback.c) */
+	if (access(MOUNT_HELPER, X_OK) == 0 &&
+	    snprintf(mtype, sizeof(mtype), "mediad.%s", r.mounttype) < (int)sizeof(mtype))
+		len = mapentry_format(mtype, r.options, linkpath, entry, sizeof(entry));
+	else
+		len = mapentry_format(r.mounttype, r.options, linkpath, entry, sizeof(entry));
 	if (len < 0)
 		return fail(key, "record holds bytes that cannot be mounted");
 	printf("%s\n", entry);

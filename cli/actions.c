@@ -98,6 +98,7 @@ int ml_mount(const struct ml *ml, const char *name)
 {
 	char link[600], target[600];
 	struct entry e;
+	struct record rep;
 	struct stat st, parent;
 	int r = lookup(ml, name, &e);
 
@@ -110,9 +111,13 @@ int ml_mount(const struct ml *ml, const char *name)
 	if (stat(link, &st) < 0) {
 		int err = errno;
 
-		fprintf(stderr, "medialist: cannot mount %s (%s): %s%s\n", name, e.rec.devname,
-			strerror(err),
-			err == ENOENT ? " (is automount running on <media_dir>/auto?)" : "");
+		if (ml_read_report(ml, &e.rec, &rep) == 0 && rep.mount_error[0])
+			fprintf(stderr, "medialist: cannot mount %s (%s): %s\n", name,
+				e.rec.devname, rep.mount_error);
+		else
+			fprintf(stderr, "medialist: cannot mount %s (%s): %s%s\n", name,
+				e.rec.devname, strerror(err),
+				err == ENOENT ? " (is automount running on <media_dir>/auto?)" : "");
 		return EXIT_FAILED;
 	}
 	snprintf(link, sizeof(link), "%s/auto", ml->cfg.media_dir);
@@ -122,6 +127,10 @@ int ml_mount(const struct ml *ml, const char *name)
 		return EXIT_FAILED;
 	}
 	printf("%s\n", target);
+	/* mounted, but not as first chosen (read-only, another driver):
+	 * say why */
+	if (ml_read_report(ml, &e.rec, &rep) == 0 && rep.mount_note[0])
+		fprintf(stderr, "medialist: %s: %s\n", name, rep.mount_note);
 	return EXIT_DONE;
 }
 

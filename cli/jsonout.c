@@ -57,6 +57,10 @@ void ml_json_entry(const struct ml *ml, const struct entry *e, FILE *out)
 	null_or_str(out, "path", e->ignored ? "" : path);
 	str(out, "options", r->options, true);
 	null_or_str(out, "reason", r->reason);
+	null_or_str(out, "mounted_type", r->mounted_type);
+	null_or_str(out, "mounted_options", r->mounted_options);
+	null_or_str(out, "mount_note", r->mount_note);
+	null_or_str(out, "mount_error", r->mount_error);
 	/* the last key carries no comma */
 	fprintf(out, "\"ignored\":%s}", e->ignored ? "true" : "false");
 }

@@ -40,6 +40,10 @@ void ml_free(struct entries *e);
 int ml_find(const struct ml *ml, const char *name, struct entry *out);
 /* Reads one record file relative to dirfd. 0 or -errno. */
 int ml_read_record(int dirfd, const char *file, struct record *rec);
+/* mount.mediad's report on the last mount of the medium r describes
+ * (<state_dir>/mounts/): read directly, since the daemon copies it into
+ * the record only a moment later. */
+int ml_read_report(const struct ml *ml, const struct record *r, struct record *rep);
 const char *ml_state(const struct entry *e); /* mounted, idle, ignored */
 /* A connected control socket, or -errno. */
 int ml_connect(const struct ml *ml);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -117,6 +118,29 @@ int ml_find(const struct ml *ml, const char *name, struct entry *out)
 			return r;
 	}
 	return -ENOENT;
+}
+
+int ml_read_report(const struct ml *ml, const struct record *r, struct record *rep)
+{
+	char path[300], link[64];
+	struct stat st;
+	int fd, ret;
+
+	if (record_devlink(r, link, sizeof(link)) < 0)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s/mounts", ml->cfg.state_dir);
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* believed only when mount.mediad (root) wrote it */
+	if (fstatat(fd, link, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		ret = -errno;
+	else if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+		ret = -EPERM;
+	else
+		ret = ml_read_record(fd, link, rep);
+	close(fd);
+	return ret;
 }
 
 const char *ml_state(const struct entry *e)

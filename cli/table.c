@@ -21,7 +21,7 @@
 enum col_id {
 	C_NAME, C_DEVICE, C_TYPE, C_SIZE, C_BUS, C_STATE, C_LABEL, C_UUID,
 	C_VENDOR, C_MODEL, C_SERIAL, C_MOUNTPOINT, C_OPTIONS, C_RO, C_RM,
-	C_KNAME, C_DEVNUM, C_REASON, C_USAGE, C_MOUNTTYPE,
+	C_KNAME, C_DEVNUM, C_REASON, C_USAGE, C_MOUNTTYPE, C_NOTE,
 };
 
 struct column {
@@ -42,6 +42,7 @@ static const struct column columns[] = {
 	{ "RM", C_RM, false, false },		  { "KNAME", C_KNAME, false, false },
 	{ "DEVNUM", C_DEVNUM, false, false },	  { "REASON", C_REASON, true, false },
 	{ "USAGE", C_USAGE, false, false },	  { "MOUNTTYPE", C_MOUNTTYPE, false, false },
+	{ "NOTE", C_NOTE, true, false },
 };
 #define N_COLUMNS (sizeof(columns) / sizeof(columns[0]))
 #define MAX_SHOWN 32
@@ -138,6 +139,10 @@ static size_t cell(const struct entry *e, enum col_id id, char *out, size_t size
 	case C_REASON: snprintf(tmp, sizeof(tmp), "%s", r->reason); break;
 	case C_USAGE: snprintf(tmp, sizeof(tmp), "%s", r->usage); break;
 	case C_MOUNTTYPE: snprintf(tmp, sizeof(tmp), "%s", r->mounttype); break;
+	case C_NOTE: /* why the last mount went as it did */
+		snprintf(tmp, sizeof(tmp), "%s%s", r->mount_error[0] ? "cannot mount: " : "",
+			 r->mount_error[0] ? r->mount_error : r->mount_note);
+		break;
 	}
 	return ml_display(tmp, out, size);
 }

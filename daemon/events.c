@@ -72,6 +72,11 @@ static void conclude(struct mediad *md, struct devinfo *info)
 	    media_same_identity(&old->rec, &rec)) {
 		/* Same medium: keep its name; rewrite only what changed. */
 		memcpy(rec.name, old->rec.name, sizeof(rec.name));
+		/* and what mount.mediad reported of its mount */
+		memcpy(rec.mounted_type, old->rec.mounted_type, sizeof(rec.mounted_type));
+		memcpy(rec.mounted_options, old->rec.mounted_options, sizeof(rec.mounted_options));
+		memcpy(rec.mount_note, old->rec.mount_note, sizeof(rec.mount_note));
+		memcpy(rec.mount_error, old->rec.mount_error, sizeof(rec.mount_error));
 		if (memcmp(&rec, &old->rec, sizeof(rec))) {
 			old->rec = rec;
 			publish(md, old);

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "mediad.h"
 #include "monitor.h"
+#include "mountreport.h"
 #include "probejob.h"
 #include "notify.h"
 
@@ -87,6 +88,15 @@ static void on_mounts(struct ev_loop *loop, ev_io *w, int revents)
 	(void)loop;
 	(void)revents;
 	events_mounts_changed(w->data);
+}
+
+static void on_report(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mediad *md = w->data;
+
+	(void)loop;
+	(void)revents;
+	mountreport_dispatch(md, md->report_fd);
 }
 
 static void on_watch(struct ev_loop *loop, ev_io *w, int revents)
@@ -415,6 +425,9 @@ int main(int argc, char **argv)
 		log_err("cannot watch mounts: %s", strerror(-r));
 		return 1;
 	}
+	if ((md.report_fd = mountreport_open(md.cfg.state_dir)) < 0)
+		log_warn("cannot watch mount reports (why a medium is mounted as it is "
+			 "will not reach the records): %s", strerror(-md.report_fd));
 	md.source = monitor_pick_source(md.cfg.source);
 	md.watch.fd = -1;
 	/* both sources: udevd's own watch misses writes made while one of
@@ -447,6 +460,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_info("coldplug: %zu devices known", md.media.n);
+	for (size_t i = 0; i < md.media.n; i++) /* mounted before a restart */
+		mountreport_apply(&md, md.media.v[i]);
 
 	ev_io_init(&md.mon_io, on_monitor, udev_monitor_get_fd(md.mon), EV_READ);
 	md.mon_io.data = &md;
@@ -454,6 +469,11 @@ int main(int argc, char **argv)
 	ev_io_init(&md.mounts_io, on_mounts, mounts_fd(&md.mounts), EV_READ);
 	md.mounts_io.data = &md;
 	ev_io_start(md.loop, &md.mounts_io);
+	if (md.report_fd >= 0) {
+		ev_io_init(&md.report_io, on_report, md.report_fd, EV_READ);
+		md.report_io.data = &md;
+		ev_io_start(md.loop, &md.report_io);
+	}
 	if (md.watch.fd >= 0) {
 		ev_io_init(&md.watch_io, on_watch, md.watch.fd, EV_READ);
 		md.watch_io.data = &md;
@@ -492,6 +512,8 @@ int main(int argc, char **argv)
 	media_free(&md.media);
 	mounts_close(&md.mounts);
 	watch_close(&md.watch);
+	if (md.report_fd >= 0)
+		close(md.report_fd);
 	publish_close(&md.pub);
 	udev_monitor_unref(md.mon);
 	udev_unref(md.udev);

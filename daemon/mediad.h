@@ -28,7 +28,8 @@ struct mediad {
 	struct udev *udev;
 	struct udev_monitor *mon;
 	struct ev_loop *loop;
-	ev_io mon_io, mounts_io, watch_io;
+	ev_io mon_io, mounts_io, watch_io, report_io;
+	int report_fd;            /* daemon/mountreport.c: inotify, or -1 */
 	ev_signal sig_term, sig_int, sig_hup;
 	struct media media;
 	struct publisher pub;

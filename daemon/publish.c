@@ -73,6 +73,7 @@ int publish_open(struct publisher *p, const struct config *c, char *err)
 
 	memset(p, 0, sizeof(*p));
 	p->state_fd = p->media_fd = p->ignored_fd = p->previous_fd = p->dev_fd = -1;
+	p->mounts_fd = -1;
 	p->list_fd = p->auto_fd = -1;
 	if (make_root(c->state_dir, err) < 0 || make_root(c->media_dir, err) < 0)
 		return -EPERM;
@@ -86,6 +87,7 @@ int publish_open(struct publisher *p, const struct config *c, char *err)
 	SUB(p->ignored_fd, p->state_fd, c->state_dir, "ignored");
 	SUB(p->previous_fd, p->state_fd, c->state_dir, "previous");
 	SUB(p->dev_fd, p->state_fd, c->state_dir, "dev");
+	SUB(p->mounts_fd, p->state_fd, c->state_dir, "mounts");
 	if ((media_root = open_dir(AT_FDCWD, c->media_dir, c->media_dir, err)) < 0)
 		goto fail;
 	snprintf(shown, sizeof(shown), "%s/list", c->media_dir);
@@ -106,7 +108,7 @@ fail:
 void publish_close(struct publisher *p)
 {
 	int *fds[] = { &p->state_fd, &p->media_fd, &p->ignored_fd, &p->previous_fd, &p->dev_fd,
-		       &p->list_fd, &p->auto_fd };
+		       &p->mounts_fd, &p->list_fd, &p->auto_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -200,8 +202,10 @@ void publish_withdraw(struct publisher *p, const struct medium *e)
 	 * record behind it. */
 	unlinkat(p->list_fd, e->rec.name, 0);
 	unlinkat(p->media_fd, e->rec.name, 0);
-	if (record_devlink(&e->rec, dev, sizeof(dev)) >= 0)
+	if (record_devlink(&e->rec, dev, sizeof(dev)) >= 0) {
 		unlinkat(p->dev_fd, dev, 0);
+		unlinkat(p->mounts_fd, dev, 0);
+	}
 }
 
 static int read_record(int dirfd, const char *file, struct record *rec)
@@ -222,6 +226,21 @@ static int read_record(int dirfd, const char *file, struct record *rec)
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -EINVAL;
 	return record_parse(buf, (size_t)n, rec, NULL);
+}
+
+int publish_read_report(struct publisher *p, const struct medium *e, struct record *rep)
+{
+	char dev[64];
+	struct stat st;
+
+	if (!e->offered || record_devlink(&e->rec, dev, sizeof(dev)) < 0)
+		return -ENOENT;
+	/* only what root (mount.mediad) wrote and nobody else may change */
+	if (fstatat(p->mounts_fd, dev, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+		return -EPERM;
+	return read_record(p->mounts_fd, dev, rep);
 }
 
 static void load_dir(int dirfd, struct media *m)
@@ -324,6 +343,7 @@ void publish_sweep(struct publisher *p, const struct media *m)
 	sweep_dir(p->ignored_fd, m, keep_ignored);
 	sweep_dir(p->previous_fd, m, keep_none);
 	sweep_dir(p->dev_fd, m, keep_devlink);
+	sweep_dir(p->mounts_fd, m, keep_devlink);
 }
 
 void publish_stop(struct publisher *p, const struct media *m)
@@ -335,8 +355,10 @@ void publish_stop(struct publisher *p, const struct media *m)
 			char dev[64];
 
 			unlinkat(p->list_fd, e->rec.name, 0);
-			if (record_devlink(&e->rec, dev, sizeof(dev)) >= 0)
+			if (record_devlink(&e->rec, dev, sizeof(dev)) >= 0) {
 				unlinkat(p->dev_fd, dev, 0);
+				unlinkat(p->mounts_fd, dev, 0);
+			}
 			if (renameat(p->media_fd, e->rec.name, p->previous_fd, e->rec.name) < 0)
 				unlinkat(p->media_fd, e->rec.name, 0);
 		} else {

@@ -10,6 +10,7 @@
 
 struct publisher {
 	int state_fd, media_fd, ignored_fd, previous_fd, dev_fd, list_fd, auto_fd;
+	int mounts_fd; /* mount.mediad's reports, by device link name */
 };
 
 /* Creates (0755, root) and checks the directories: each must be a real
@@ -21,6 +22,10 @@ void publish_close(struct publisher *p);
 int publish_write(struct publisher *p, const struct medium *e);
 void publish_withdraw(struct publisher *p, const struct medium *e);
 
+/* Reads mount.mediad's report for medium e (<state_dir>/mounts/ under
+ * its device link's name) into rep: only its mount fields are set.
+ * Returns 0, -ENOENT when there is none, or another -errno. */
+int publish_read_report(struct publisher *p, const struct medium *e, struct record *rep);
 /* Loads what an earlier instance left (media/ after a crash, previous/
  * after a clean stop) as naming hints. */
 void publish_load_hints(struct publisher *p, struct media *m);

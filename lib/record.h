@@ -36,6 +36,13 @@ struct record {
 	char mountpoint[1024]; /* empty when not mounted */
 	char options[512];    /* mount options auto.media will use */
 	char reason[256];     /* why it is not offered (ignored records) */
+	/* what mount.mediad last did with the medium (its report in
+	 * <state_dir>/mounts/): the type and options that mounted it, why
+	 * not as first chosen, or why it could not be mounted at all */
+	char mounted_type[32];
+	char mounted_options[512];
+	char mount_note[512];
+	char mount_error[512];
 };
 
 /* The name, inside <state_dir>/dev/, of the link to r's device node that

@@ -79,14 +79,14 @@ devs=$( (for i in $(seq 1 "$n"); do eval "echo \$DEV$i"; done; echo "$LONG") | t
 check "every name, link and option by the contract" \
 	sh -c "python3 '$HERE/hostile_check.py' '$STATE' '$MEDIA' $devs >&2"
 
-# auto.media: for each name exactly "-fstype=ext4,OPTIONS :LINK", the link
+# auto.media: for each name exactly "-fstype=mediad.ext4,OPTIONS :LINK", the link
 # this medium's device; nothing of the label on the line
 allmap=0
 for d in $devs; do
 	nm=$(name_of "$d")
 	out=$("$BUILD/auto.media" "$nm" 2>/dev/null)
 	link=${out##* :}
-	if [ "$out" = "-fstype=$(rec "$nm" mounttype),$(rec "$nm" options) :$link" ] &&
+	if [ "$out" = "-fstype=mediad.$(rec "$nm" mounttype),$(rec "$nm" options) :$link" ] &&
 		[ "$(readlink "$link")" = "$d" ]; then :; else
 		allmap=1; diag "auto.media '$nm': '$out'"
 	fi

@@ -11,6 +11,7 @@ check "make install DESTDIR=... PREFIX=/usr succeeds" test $? -eq 0
 for f in usr/sbin/mediad usr/bin/medialist usr/lib/mediad/auto.media etc/mediad.conf \
 	usr/share/man/man1/medialist.1 usr/share/man/man5/mediad.conf.5 \
 	usr/share/man/man8/mediad.8 usr/share/man/man8/auto.media.8 \
+	sbin/mount.mediad usr/share/man/man8/mount.mediad.8 \
 	usr/lib/udev/rules.d/60-mediad.rules usr/lib/systemd/system/mediad.service \
 	etc/init.d/mediad usr/share/bash-completion/completions/medialist \
 	etc/auto.master.d/mediad.autofs; do

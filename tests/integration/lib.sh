@@ -194,3 +194,4 @@ is_mounted() { [ -n "$(mount_of "$1")" ]; }
 not_mounted() { [ -z "$(mount_of "$1")" ]; }
 # rec_is NAME KEY VALUE: the record's KEY has VALUE (for wait_until)
 rec_is() { [ "$(rec "$1" "$2" 2>/dev/null)" = "$3" ]; }
+rec_has() { rec "$1" "$2" 2>/dev/null | grep -qF -- "$3"; }

@@ -12,8 +12,9 @@ export MEDIAD_CONFIG="$CONF"
 out=$("$BUILD/auto.media" MAPKEY); st=$?
 check "a published key: status 0" test $st -eq 0
 devlink="$STATE/dev/$(rec MAPKEY devnum | tr : -)-$(rec MAPKEY diskseq)"
-check "prints -fstype=TYPE,OPTIONS :LINK, LINK this medium's device link" \
-	test "$out" = "-fstype=ext4,$(rec MAPKEY options) :$devlink"
+# through the mount helper (tests/integration/run links /sbin/mount.mediad)
+check "prints -fstype=mediad.TYPE,OPTIONS :LINK, LINK this medium's device link" \
+	test "$out" = "-fstype=mediad.ext4,$(rec MAPKEY options) :$devlink"
 check "the device link points at the device node" test "$(readlink "$devlink")" = "$A"
 
 # refuse(DESC KEY): status 1, empty stdout

@@ -36,7 +36,7 @@ check "invalid UTF-8 becomes U+FFFD" \
 	sh -c "jq -e '[.[].label] | index(\"inv\\ufffd\\ufffdd\")' '$T/list.json' >/dev/null"
 keys=$(jq -c '.[0] | keys_unsorted' "$T/list.json")
 check "stable keys in the documented order" test "$keys" = \
-	'["name","kname","devname","devnum","diskseq","fstype","mounttype","fsversion","usage","label","uuid","bus","vendor","model","serial","size","readonly","removable","state","mountpoint","path","options","reason","ignored"]'
+	'["name","kname","devname","devnum","diskseq","fstype","mounttype","fsversion","usage","label","uuid","bus","vendor","model","serial","size","readonly","removable","state","mountpoint","path","options","reason","mounted_type","mounted_options","mount_note","mount_error","ignored"]'
 check "size is a number, state is idle" \
 	sh -c "jq -e '.[] | select(.name == \"PLAIN\") | (.size == 16777216 and .state == \"idle\" and .mountpoint == null)' '$T/list.json' >/dev/null"
 

@@ -1,0 +1,100 @@
+/* Unit tests for lib/fallback.c: the order mount.mediad tries mounts in. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "fallback.h"
+
+static void test_ext4_rw(void **state)
+{
+	struct mount_attempt a[FALLBACK_MAX];
+
+	(void)state;
+	assert_int_equal(fallback_plan("ext4", "rw,nosuid,nodev", a), 3);
+	assert_string_equal(a[0].type, "ext4");
+	assert_string_equal(a[0].options, "nosuid,nodev");
+	assert_true(a[0].fsck);
+	assert_false(a[0].readonly);
+	assert_string_equal(a[1].options, "ro,nosuid,nodev");
+	assert_true(a[1].readonly);
+	assert_false(a[1].fsck);
+	assert_false(a[1].noreplay);
+	assert_string_equal(a[2].options, "ro,nosuid,nodev,noload");
+	assert_true(a[2].noreplay);
+}
+
+static void test_readonly_medium(void **state)
+{
+	struct mount_attempt a[FALLBACK_MAX];
+
+	(void)state;
+	/* read-only already: never a read-write attempt, never fsck */
+	assert_int_equal(fallback_plan("xfs", "nosuid,nodev,ro", a), 2);
+	assert_string_equal(a[0].options, "ro,nosuid,nodev");
+	assert_false(a[0].fsck);
+	assert_string_equal(a[1].options, "ro,nosuid,nodev,norecovery");
+	assert_int_equal(fallback_plan("iso9660", "nosuid,nodev,ro,uid=1000", a), 1);
+	assert_string_equal(a[0].options, "ro,nosuid,nodev,uid=1000");
+	assert_int_equal(fallback_plan("vfat", "nosuid,nodev,uid=1000,flush", a), 2);
+	assert_string_equal(a[1].options, "ro,nosuid,nodev,uid=1000,flush");
+}
+
+static void test_ntfs(void **state)
+{
+	struct mount_attempt a[FALLBACK_MAX];
+
+	(void)state;
+	/* whichever driver the daemon named: ntfs3, then ntfs-3g (which
+	 * alone gets windows_names), then both read-only */
+	assert_int_equal(fallback_plan("ntfs-3g", "nosuid,nodev,uid=1000,windows_names", a), 4);
+	assert_string_equal(a[0].type, "ntfs3");
+	assert_string_equal(a[0].options, "nosuid,nodev,uid=1000");
+	assert_string_equal(a[1].type, "ntfs-3g");
+	assert_string_equal(a[1].options, "nosuid,nodev,uid=1000,windows_names");
+	assert_string_equal(a[2].type, "ntfs3");
+	assert_string_equal(a[2].options, "ro,nosuid,nodev,uid=1000");
+	assert_string_equal(a[3].type, "ntfs-3g");
+	assert_string_equal(a[3].options, "ro,nosuid,nodev,uid=1000,windows_names");
+	assert_int_equal(fallback_plan("ntfs3", "", a), 4);
+	assert_string_equal(a[1].options, "windows_names");
+	assert_string_equal(a[2].options, "ro");
+}
+
+static void test_refused(void **state)
+{
+	struct mount_attempt a[FALLBACK_MAX];
+	char big[600];
+
+	(void)state;
+	assert_int_equal(fallback_plan("ntfs", "", a), -EPROTONOSUPPORT);
+	assert_int_equal(fallback_plan("swap", "", a), -EPROTONOSUPPORT);
+	assert_int_equal(fallback_plan("", "", a), -EPROTONOSUPPORT);
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(fallback_plan("ext4", big, a), -ENOSPC);
+}
+
+static void test_has_option(void **state)
+{
+	(void)state;
+	assert_true(fallback_has_option("a,ro,b", "ro"));
+	assert_true(fallback_has_option("ro", "ro"));
+	assert_false(fallback_has_option("a,rox,b", "ro"));
+	assert_false(fallback_has_option("", "ro"));
+	assert_false(fallback_has_option("errors=ro", "ro"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ext4_rw),       cmocka_unit_test(test_readonly_medium),
+		cmocka_unit_test(test_ntfs),          cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_has_option),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
