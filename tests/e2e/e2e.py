@@ -29,7 +29,11 @@ import images as im          # noqa: E402
 import qemu_driver as qd     # noqa: E402
 
 MODES = ("udev", "mdev")
-EXTRAS = ("mediad", "auto.media", "medialist")
+EXTRAS = ("mediad", "auto.media", "medialist", "mount.mediad")
+# Where an extra goes in the guest when not /usr/local/bin: mount(8)
+# finds helpers in /sbin, and auto.media answers mediad.TYPE only when
+# /sbin/mount.mediad is there.
+GUEST_PATH = {"mount.mediad": "/sbin/mount.mediad"}
 LOGS = os.path.join(os.environ.get("E2E_CACHE", "/var/cache/mediad/e2e"),
                     "logs")    # console, channel and guest logs of the last run
 NEED = ("mediad", "auto.media")
@@ -968,6 +972,164 @@ def ext4_errors(ctx):
 
 
 # ---------------------------------------------------------------------------
+# Issue 9: safe to remove, and the mount fallback on the real kernel.
+
+
+def _pattern(tag, size):
+    """The bytes the guest writes with `yes TAG | head -c SIZE`."""
+    line = (tag + "\n").encode()
+    return (line * (size // len(line) + 1))[:size]
+
+
+# What fsck.fat -n reports of a FAT that was mounted read-write when it
+# was pulled, everything written: Linux sets the dirty bit (FAT[1] and the
+# FAT32 boot sector's state byte, so the backup boot sector differs at
+# offset 65) and updates the FSInfo free count only at unmount.
+FAT_MOUNTED_MARKS = ("dirty bit is set", "fs was not properly unmounted",
+                     "removing dirty bit",
+                     "differences between boot sector and its backup",
+                     "mostly harmless. differences: (offset:original/backup)",
+                     "65:01/00", "free cluster summary wrong")
+FAT_FINDING = ("dirty", "differences", "wrong", "lost", "orphan", "bad ",
+               "invalid", "corrupt", "duplicate", "unused cluster",
+               "cluster chain", "truncat", "has no", ":0", ":1")
+
+
+def fat_findings(out):
+    """The lines of fsck.fat -n -v output that report a problem."""
+    return [ln.strip() for ln in out.splitlines()
+            if any(w in ln.lower() for w in FAT_FINDING) and
+            not ln.lower().startswith(("checking", "leaving"))]
+
+
+@scenario("FAT stick written: pulled at once vs pulled once its record "
+          "says safe", needs=NEED)
+def fat_safe(ctx):
+    d = ctx.img_dir("safe")
+    size = 4 * 1024 * 1024
+    for label in ("PULLNOW", "PULLSAFE"):
+        img = im.filesystem(d, label.lower(), "vfat32", 40, label=label,
+                            files={"a.txt": "a\n"})
+        ctx.mark()
+        ctx.vm.plug_usb(label.lower(), img)
+        ctx.link_wait(label)
+        if "safe" not in ctx.record(label):
+            ctx.vm.unplug_usb(label.lower())
+            ctx.wait("-L", "/media/list/" + label, 30, gone=True)
+            raise Skip("records have no safe field (safe-to-remove not "
+                       "built)")
+        # Mounted and kept busy (a reader), so that no expiry unmounts it
+        # while we wait: only the flush may make it safe.
+        ctx.sh("sleep 600 < /media/list/%s/a.txt >/dev/null 2>&1 & "
+               "echo $! > /run/e2e/holder" % label)
+        ctx.record_wait(label, "safe", "1")     # nothing written yet
+        out = ctx.sh("yes %s | head -c %d > /media/list/%s/big.txt && "
+                     "echo w > /media/list/%s/w.txt && "
+                     "grep -e ^safe= -e ^dirty_source= "
+                     "/run/mediad/media/%s"
+                     % (label, size, label, label, label))
+        got = {"record right after the write": " ".join(out.split())}
+        if label == "PULLSAFE":
+            t0 = time.monotonic()
+            # (the bdi source waits for the inode's own writeback too:
+            # up to dirty_expire_centisecs, 30 s)
+            ctx.record_wait(label, "safe", "1", timeout=90)
+            ctx.times.append(("write-to-safe", time.monotonic() - t0))
+        check(ctx.mounted(label) is not None, "%s not mounted at the pull"
+              % label)
+        ctx.vm.unplug_usb(label.lower())
+        ctx.wait("-L", "/media/list/" + label, 30, gone=True)
+        ctx.sh("kill $(cat /run/e2e/holder) 2>/dev/null; true")
+        _, fsck = im.fat_dirty(img)
+        found = fat_findings(fsck)
+        try:
+            big = im.run("mtype", "-i", img, "::/big.txt").encode()
+        except RuntimeError as e:
+            big = b""
+            got["mtype"] = str(e).splitlines()[0]
+        want = _pattern(label, size)
+        got["big.txt"] = "complete" if big == want else \
+            "%d of %d bytes, %d right" % (len(big), size, sum(
+                1 for a, b in zip(big, want) if a == b))
+        got["fsck.fat -n"] = "; ".join(found) or "clean"
+        ctx.note("%s: %s" % (label, "; ".join("%s: %s" % kv
+                                               for kv in got.items())))
+        if label == "PULLSAFE":
+            check(big == want, "pulled once safe, the data is not all "
+                  "there: %r" % got)
+            beyond = [f for f in found
+                      if not any(m in f.lower() for m in FAT_MOUNTED_MARKS)]
+            check(not beyond, "pulled once safe, fsck.fat finds more than "
+                  "the marks of a mounted FAT: %s\n%s" % (beyond, fsck))
+
+
+def _json_item(ctx, name):
+    items = ctx.medialist([name]) or []
+    for i in items:
+        if i.get("name") == name:
+            return i
+    raise Fail("%s not in medialist --json" % name)
+
+
+@scenario("mount fallback on the real kernel: hibernated NTFS read-only, "
+          "ext4 needing replay on a read-only stick", needs=NEED +
+          ("mount.mediad", "medialist"))
+def fallback(ctx):
+    d = ctx.img_dir("fb")
+    ntfs = im.filesystem(d, "hib", "ntfs", 16, label="HIBERNTFS",
+                         # hiberfil.sys last: ntfscp refuses to write
+                         # to a hibernated volume
+                         files={"doc.txt": "windows\n",
+                                "hiberfil.sys": "hibr" + "x" * 1020})
+    ext = im.filesystem(d, "rep", "ext4", 16, label="REPLAYME",
+                        files={"r.txt": "replay\n"})
+    # The journal says a replay is due; on a write-protected stick the
+    # kernel refuses to mount without noload.
+    im.run("debugfs", "-w", "-R", "feature needs_recovery", ext)
+    check("needs_recovery" in im.run("dumpe2fs", "-h", ext),
+          "could not mark the ext4 image")
+    before = im.run("md5sum", ext).split()[0]
+    ctx.mark()
+    ctx.vm.plug_usb("hib", ntfs)
+    ctx.link_wait("HIBERNTFS")
+    ctx.mark()
+    ctx.vm.plug_usb("rep", ext, readonly=True)
+    ctx.link_wait("REPLAYME")
+    seen = {}
+    for name, f, want in (("HIBERNTFS", "doc.txt", "windows\n"),
+                          ("REPLAYME", "r.txt", "replay\n")):
+        rc, out = ctx.run("cat /media/list/%s/%s" % (name, f), 90)
+        check(rc == 0 and out == want, "%s: read %r" % (name, out))
+        m = ctx.mounted(name)
+        check(m is not None and "ro" in m[1],
+              "%s: not mounted read-only: %r" % (name, m))
+        deadline = time.monotonic() + 10
+        while True:
+            item = _json_item(ctx, name)
+            note = item.get("mount_note") or ""
+            if note or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        seen[name] = (m, item)
+        check(note, "%s: mounted %s but medialist --json gives no "
+              "mount_note: %r" % (name, m, item))
+        ctx.note("%s: mounted %s (%s); mount_note: %s" % (
+            name, m[0], ",".join(m[1]), note))
+    hn = seen["HIBERNTFS"][1]["mount_note"].lower()
+    check("hibernat" in hn, "HIBERNTFS: the note does not give the "
+          "driver's reason: %r" % hn)
+    check("noload" in seen["REPLAYME"][0][1] or
+          "norecovery" in seen["REPLAYME"][0][1],
+          "REPLAYME mounted without noload: %r" % (seen["REPLAYME"][0],))
+    ctx.vm.unplug_usb("hib")
+    ctx.vm.unplug_usb("rep")
+    ctx.wait("-L", "/media/list/HIBERNTFS", 30, gone=True)
+    ctx.wait("-L", "/media/list/REPLAYME", 30, gone=True)
+    check(im.run("md5sum", ext).split()[0] == before,
+          "the read-only ext4 stick's image changed")
+
+
+# ---------------------------------------------------------------------------
 
 
 class Runner:
@@ -1152,7 +1314,8 @@ class Runner:
         self.initrd = os.path.join(self.tmp, "initrd.cpio")
         extras = []
         for x in EXTRAS:
-            extras += ["--extra", os.path.join(self.top, "build", x)]
+            extras += ["--extra", os.path.join(self.top, "build", x) +
+                       ("=" + GUEST_PATH[x] if x in GUEST_PATH else "")]
         subprocess.run(["/usr/bin/python3", os.path.join(HERE,
                         "mk-initramfs.py"), "--kernel-dir", kdir,
                         "--out", self.initrd] + extras, check=True)

@@ -200,7 +200,9 @@ def main():
                     help="unpacked linux-image package (fetch-kernel.sh)")
     ap.add_argument("--out", required=True)
     ap.add_argument("--extra", action="append", default=[],
-                    help="binary to add to /usr/local/bin when it exists")
+                    metavar="PATH[=GUESTPATH]",
+                    help="binary to add when it exists, to GUESTPATH or "
+                    "else /usr/local/bin")
     ap.add_argument("--compress", choices=["gzip", "none"], default="none",
                     help="none boots faster under TCG: no inflate in the guest")
     args = ap.parse_args()
@@ -254,12 +256,14 @@ def main():
             log("no C compiler: uevent stamps fall back to busybox uevent")
 
         extras = []
-        for x in args.extra:
+        for arg in args.extra:
+            x, _, gp = arg.partition("=")
+            gp = guest_path(gp or "/usr/local/bin/" + os.path.basename(x))
             if os.path.exists(x) and is_elf(x):
-                t.elf(x, "/usr/local/bin/" + os.path.basename(x))
+                t.elf(x, gp)
                 extras.append(os.path.basename(x))
             elif os.path.exists(x):
-                t.copy(x, "/usr/local/bin/" + os.path.basename(x), 0o755)
+                t.copy(x, gp, 0o755)
                 extras.append(os.path.basename(x))
             else:
                 log("extra %s not present, skipped" % x)
