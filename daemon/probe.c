@@ -41,9 +41,13 @@ int probe_device(const char *devname, struct fsinfo *fs)
 		return r;
 	}
 	pr = blkid_new_probe();
+	errno = 0;
 	if (!pr || blkid_probe_set_device(pr, fd, 0, 0) < 0) {
-		snprintf(fs->error, sizeof(fs->error), "cannot set up probe");
-		r = -ENOMEM;
+		/* an empty drive (floppy, card reader, optical) lands here:
+		 * say what the kernel said, e.g. "No medium found" */
+		r = errno ? -errno : -ENOMEM;
+		snprintf(fs->error, sizeof(fs->error), "cannot read the device: %s",
+			 strerror(-r));
 		goto out;
 	}
 	blkid_probe_enable_superblocks(pr, 1);
