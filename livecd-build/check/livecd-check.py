@@ -236,6 +236,11 @@ def boot_check(iso, mode, workdir, args):
         log("%s: medialist --all (the live medium listed as ignored):\n%s" % (mode, out.rstrip()))
         st, out = g.run("grep ' /media/auto/%s ' /proc/mounts" % LABEL)
         log("%s: mounted as: %s" % (mode, out.strip().splitlines()[-1] if out.strip() else "?"))
+        # through the package's mount helper, which reported to mediad
+        st, out = g.run("ls -l /sbin/mount.mediad; grep '^mounted_' /run/mediad/media/%s" % LABEL)
+        if st != 0 or "mounted_type=vfat" not in out:
+            raise Fail("the mount did not go through /sbin/mount.mediad:\n%s" % out)
+        log("%s: mount.mediad's report in the record:\n%s" % (mode, out.rstrip()))
         g.send("sudo poweroff")
         off = g.stop()
         log("%s: %s" % (mode, "powered off" if off else "killed"))
