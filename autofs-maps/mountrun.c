@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "options.h"
+
 struct flag_word {
 	const char *word;
 	unsigned long set, clear;
@@ -49,16 +51,9 @@ int mountrun_syscall(const char *dev, const char *target, const char *type,
 				known = true;
 			}
 		}
-		if (!known && len) {
-			if (o + len + 2 > sizeof(data)) {
-				errno = E2BIG;
-				return -1;
-			}
-			if (o)
-				data[o++] = ',';
-			memcpy(data + o, s, len);
-			o += len;
-			data[o] = '\0';
+		if (!known && len && opts_append_word(data, sizeof(data), &o, s, len) < 0) {
+			errno = E2BIG;
+			return -1;
 		}
 		s += len;
 		if (*s == ',')

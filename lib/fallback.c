@@ -16,22 +16,6 @@
 #include <stdio.h>
 #include <string.h>
 
-bool fallback_has_option(const char *opts, const char *word)
-{
-	size_t wlen = strlen(word);
-
-	for (const char *s = opts; *s;) {
-		size_t len = strcspn(s, ",");
-
-		if (len == wlen && !memcmp(s, word, len))
-			return true;
-		s += len;
-		if (*s == ',')
-			s++;
-	}
-	return false;
-}
-
 /* opts without the words rw, ro and windows_names (the per-driver and
  * per-attempt words, added back by add()) */
 static int strip(const char *opts, char out[OPTS_BUF])
@@ -43,15 +27,9 @@ static int strip(const char *opts, char out[OPTS_BUF])
 		size_t len = strcspn(s, ",");
 
 		if (len && !(len == 2 && (!memcmp(s, "rw", 2) || !memcmp(s, "ro", 2))) &&
-		    !(len == 13 && !memcmp(s, "windows_names", 13))) {
-			if (o + len + 2 > OPTS_BUF)
-				return -ENOSPC;
-			if (o)
-				out[o++] = ',';
-			memcpy(out + o, s, len);
-			o += len;
-			out[o] = '\0';
-		}
+		    !(len == 13 && !memcmp(s, "windows_names", 13)) &&
+		    opts_append_word(out, OPTS_BUF, &o, s, len) < 0)
+			return -ENOSPC;
 		s += len;
 		if (*s == ',')
 			s++;
@@ -95,7 +73,7 @@ int fallback_plan(const char *mounttype, const char *options,
 	size_t ndrivers = 1, n = 0;
 	char base[OPTS_BUF];
 	const char *noreplay;
-	bool ro_only = fallback_has_option(options, "ro");
+	bool ro_only = opts_has(options, "ro");
 	int r = 0;
 
 	if (!strcmp(mounttype, "ntfs3") || !strcmp(mounttype, "ntfs-3g")) {

@@ -29,7 +29,4 @@ struct mount_attempt {
 int fallback_plan(const char *mounttype, const char *options,
 		  struct mount_attempt out[FALLBACK_MAX]);
 
-/* True when word is one of the comma-separated options in opts. */
-bool fallback_has_option(const char *opts, const char *word);
-
 #endif

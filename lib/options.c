@@ -116,6 +116,37 @@ int opts_for(const struct opts_policy *p, const char *fstype, bool readonly,
 	return r ? -ENOSPC : 0;
 }
 
+bool opts_has(const char *opts, const char *word)
+{
+	size_t wlen = strlen(word);
+
+	for (const char *s = opts; *s;) {
+		size_t len = strcspn(s, ",");
+
+		if (len == wlen && !memcmp(s, word, len))
+			return true;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return false;
+}
+
+int opts_append_word(char *buf, size_t size, size_t *used, const char *word, size_t len)
+{
+	size_t o = *used;
+
+	if (o + len + 2 > size)
+		return -ENOSPC;
+	if (o)
+		buf[o++] = ',';
+	memcpy(buf + o, word, len);
+	o += len;
+	buf[o] = '\0';
+	*used = o;
+	return 0;
+}
+
 /* True when word (wlen bytes) is in the space-separated list; entries
  * ending in '=' match any "name=value". */
 static bool in_list(const char *list, const char *word, size_t wlen)

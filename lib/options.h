@@ -41,4 +41,12 @@ const char *opts_type_name(int i);
 int opts_check_override(const char *fstype, const char *options, bool noexec,
 			char *why, size_t why_size);
 
+/* True when word is one of the comma-separated options in opts. */
+bool opts_has(const char *opts, const char *word);
+
+/* Appends word (len bytes) to the comma-separated list in buf (size
+ * bytes, *used of them in use, NUL-terminated). Returns 0 or -ENOSPC
+ * (buf unchanged). */
+int opts_append_word(char *buf, size_t size, size_t *used, const char *word, size_t len);
+
 #endif

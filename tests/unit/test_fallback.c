@@ -81,11 +81,11 @@ static void test_refused(void **state)
 static void test_has_option(void **state)
 {
 	(void)state;
-	assert_true(fallback_has_option("a,ro,b", "ro"));
-	assert_true(fallback_has_option("ro", "ro"));
-	assert_false(fallback_has_option("a,rox,b", "ro"));
-	assert_false(fallback_has_option("", "ro"));
-	assert_false(fallback_has_option("errors=ro", "ro"));
+	assert_true(opts_has("a,ro,b", "ro"));
+	assert_true(opts_has("ro", "ro"));
+	assert_false(opts_has("a,rox,b", "ro"));
+	assert_false(opts_has("", "ro"));
+	assert_false(opts_has("errors=ro", "ro"));
 }
 
 int main(void)
