@@ -19,8 +19,21 @@
 #include "policy.h"
 #include "probejob.h"
 
+/* An offered medium waiting in coldplug for its name (see
+ * events_name_waiting) is not published yet: nothing to withdraw, no hook
+ * to tell. */
+static bool announced(const struct medium *e)
+{
+	return !e->offered || e->rec.name[0];
+}
+
 static void forget(struct mediad *md, struct medium *e, bool gone)
 {
+	if (!announced(e)) {
+		watch_remove(&md->watch, e->devnum);
+		media_remove(&md->media, e);
+		return;
+	}
 	if (e->offered && gone && e->rec.mountpoint[0]) {
 		/* The device is gone: detach the mount now so nothing blocks
 		 * on it; whatever was not yet written is lost. */
@@ -47,6 +60,18 @@ static void publish(struct mediad *md, struct medium *e)
 	if (r < 0)
 		log_err("%s (%s): cannot publish: %s", e->offered ? e->rec.name : e->rec.kname,
 			e->rec.devname, strerror(-r));
+}
+
+/* A new entry, named: published, logged, and told to the hooks. */
+static void announce(struct mediad *md, struct medium *e)
+{
+	publish(md, e);
+	if (e->offered) {
+		log_info("%s (%s, %s) published", e->rec.name, e->rec.devname, e->rec.fstype);
+		hooks_emit(&md->hooks, "add", &e->rec);
+	} else {
+		log_info("%s ignored: %s", e->rec.devname, e->rec.reason);
+	}
 }
 
 /* The second half of an event, once the filesystem is known: classify,
@@ -79,28 +104,71 @@ static void conclude(struct mediad *md, struct devinfo *info)
 		memcpy(rec.mount_error, old->rec.mount_error, sizeof(rec.mount_error));
 		if (memcmp(&rec, &old->rec, sizeof(rec))) {
 			old->rec = rec;
-			publish(md, old);
+			if (announced(old))
+				publish(md, old);
 		}
 		return;
 	}
 	if (old)
 		forget(md, old, false);
-	if (v == VERDICT_OFFERED)
-		media_pick_name(&md->media, &rec,
-				ours ? mounts_auto_name(&md->mounts, ours) : NULL);
+	if (v == VERDICT_OFFERED) {
+		const char *mounted = ours ? mounts_auto_name(&md->mounts, ours) : NULL;
+
+		if (md->coldplug) {
+			/* an unknown medium waits for the end of coldplug */
+			if (!media_pick_known_name(&md->media, &rec, mounted))
+				rec.name[0] = '\0';
+		} else {
+			media_pick_name(&md->media, &rec, mounted);
+		}
+	}
 	old = media_add(&md->media, devnum, v == VERDICT_OFFERED, &rec);
 	if (!old) {
 		log_err("%s: out of memory", info->devname);
 		return;
 	}
-	publish(md, old);
 	watch_add(&md->watch, info->devname, devnum);
-	if (v == VERDICT_OFFERED) {
-		log_info("%s (%s, %s) published", rec.name, rec.devname, rec.fstype);
-		hooks_emit(&md->hooks, "add", &old->rec);
-	}
+	if (announced(old))
+		announce(md, old);
 	else
-		log_info("%s ignored: %s", rec.devname, rec.reason);
+		log_debug("%s: named once coldplug is complete", rec.devname);
+}
+
+static int by_devnum(const void *a, const void *b)
+{
+	const struct medium *x = *(const struct medium *const *)a;
+	const struct medium *y = *(const struct medium *const *)b;
+
+	return x->devnum < y->devnum ? -1 : x->devnum > y->devnum;
+}
+
+void events_name_waiting(struct mediad *md)
+{
+	struct media *m = &md->media;
+	struct medium **wait = m->n ? calloc(m->n, sizeof(*wait)) : NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		if (!announced(m->v[i]) && wait)
+			wait[n++] = m->v[i];
+	/* device order, not probe order: the same sticks get the same names
+	 * whichever probe answers first */
+	if (n > 1)
+		qsort(wait, n, sizeof(*wait), by_devnum);
+	for (size_t i = 0; i < n; i++) {
+		media_pick_name(m, &wait[i]->rec, NULL);
+		announce(md, wait[i]);
+	}
+	if (!wait && m->n) {
+		/* no memory for the sort: name them in table order */
+		for (size_t i = 0; i < m->n; i++) {
+			if (!announced(m->v[i])) {
+				media_pick_name(m, &m->v[i]->rec, NULL);
+				announce(md, m->v[i]);
+			}
+		}
+	}
+	free(wait);
 }
 
 struct probe_retry {

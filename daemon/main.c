@@ -448,12 +448,20 @@ int main(int argc, char **argv)
 	md.loop = ev_default_loop(EVFLAG_AUTO);
 	publish_load_hints(&md.pub, &md.media);
 	media_prune_hints(&md.media, hint_present, md.udev);
+	md.coldplug = true;
 	r = events_rescan(&md);
 	/* probes run in children: coldplug is done when they all answered
 	 * (or timed out); only their watchers run meanwhile */
 	while (probejob_pending(&md) > 0)
 		ev_run(md.loop, EVRUN_ONCE);
+	/* Media still present have claimed their old names; the hints left
+	 * are of media gone (the pruning above misses those pulled during
+	 * coldplug itself) and reserve nothing: the others are named now. Then the records of the gone are swept (a
+	 * new medium that took a gone one's name has already replaced its
+	 * record and link). */
+	md.coldplug = false;
 	media_drop_hints(&md.media);
+	events_name_waiting(&md);
 	publish_sweep(&md.pub, &md.media);
 	if (r < 0) {
 		log_err("cannot enumerate block devices: %s", strerror(-r));

@@ -113,14 +113,12 @@ static bool name_taken(const struct media *m, const char *name)
 	return false;
 }
 
-void media_pick_name(struct media *m, struct record *rec, const char *mounted_name)
+bool media_pick_known_name(struct media *m, struct record *rec, const char *mounted_name)
 {
-	char base[NAME_BUF];
-
 	if (mounted_name && name_is_valid(mounted_name) &&
 	    !media_find_name(m, mounted_name)) {
 		snprintf(rec->name, sizeof(rec->name), "%s", mounted_name);
-		return;
+		return true;
 	}
 	for (size_t i = 0; i < m->n_hints; i++) {
 		if (m->hint_used[i] || !hint_matches(&m->hints[i], rec) ||
@@ -128,8 +126,17 @@ void media_pick_name(struct media *m, struct record *rec, const char *mounted_na
 			continue;
 		m->hint_used[i] = true;
 		snprintf(rec->name, sizeof(rec->name), "%s", m->hints[i].name);
-		return;
+		return true;
 	}
+	return false;
+}
+
+void media_pick_name(struct media *m, struct record *rec, const char *mounted_name)
+{
+	char base[NAME_BUF];
+
+	if (media_pick_known_name(m, rec, mounted_name))
+		return;
 	media_base_name(rec, base);
 	if (!name_taken(m, base)) {
 		snprintf(rec->name, sizeof(rec->name), "%s", base);

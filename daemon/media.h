@@ -45,6 +45,14 @@ bool media_same_identity(const struct record *a, const struct record *b);
  * <media_dir>/auto/X mount of this device, or NULL. Writes into rec->name. */
 void media_pick_name(struct media *m, struct record *rec, const char *mounted_name);
 
+/* The first half of media_pick_name: the name the medium already has, from
+ * its mount or from a hint of an earlier instance. Returns false, rec->name
+ * untouched, when it has none: coldplug then names it only once every
+ * medium still present has claimed its old name, and the hints of media
+ * that are gone are dropped (they must not push a stick plugged in again
+ * while mediad was down to NAME_2). */
+bool media_pick_known_name(struct media *m, struct record *rec, const char *mounted_name);
+
 /* Records of an earlier instance (copied), used by media_pick_name until
  * media_drop_hints(). */
 int media_add_hint(struct media *m, const struct record *rec);

@@ -38,6 +38,7 @@ struct mediad {
 	struct watch watch;       /* close-after-write on device nodes */
 	unsigned long events;     /* uevents handled, for the log */
 	unsigned long rescans;
+	bool coldplug;            /* names of unknown media wait (events.c) */
 	/* control socket, hooks, config-file watch (issue 4) */
 	struct control control;
 	struct hooks hooks;
@@ -55,6 +56,10 @@ void events_handle(struct mediad *md, struct udev_device *d, const char *action)
 /* Coldplug and re-enumeration after lost events: makes the published
  * state equal to the devices present. */
 int events_rescan(struct mediad *md);
+
+/* The end of coldplug, once every probe has answered and the hints are
+ * dropped: names and publishes the media that had no name from before. */
+void events_name_waiting(struct mediad *md);
 
 /* Re-reads mount state into the records (libmount monitor fired). */
 void events_mounts_changed(struct mediad *md);

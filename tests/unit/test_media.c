@@ -153,6 +153,40 @@ static void test_prune_hints(void **state)
 	media_free(&m);
 }
 
+/* Coldplug's two passes: media still present claim their old names first;
+ * a stick replugged while the daemon was down, or during coldplug itself
+ * (new diskseq, hint not pruned), has none, and once the hints are
+ * dropped it gets the plain name its old record held. */
+static void test_known_names_first(void **state)
+{
+	struct media m;
+	struct record old1 = rec(1, "KEY"), old0 = rec(0, "KEY");
+	struct record again = rec(1, "KEY"), r0 = rec(0, "KEY");
+
+	(void)state;
+	media_init(&m);
+	strcpy(old1.name, "KEY");
+	strcpy(old0.name, "KEY_2");
+	media_add_hint(&m, &old1);
+	media_add_hint(&m, &old0);
+	again.diskseq = 555; /* sdb1 pulled and plugged in again */
+	assert_false(media_pick_known_name(&m, &again, NULL));
+	assert_string_equal(again.name, "");
+	assert_true(media_pick_known_name(&m, &r0, NULL));
+	assert_string_equal(r0.name, "KEY_2");
+	assert_non_null(media_add(&m, makedev(8, 0), true, &r0));
+	media_drop_hints(&m);
+	assert_string_equal(plug(&m, again), "KEY");
+	/* a mount of the medium names it, hint or not */
+	{
+		struct record r = rec(5, "OTHER");
+
+		assert_true(media_pick_known_name(&m, &r, "MOUNTED"));
+		assert_string_equal(r.name, "MOUNTED");
+	}
+	media_free(&m);
+}
+
 static void test_mounted_name_wins(void **state)
 {
 	struct media m;
@@ -193,6 +227,7 @@ int main(void)
 		cmocka_unit_test(test_collisions),
 		cmocka_unit_test(test_hints),
 		cmocka_unit_test(test_prune_hints),
+		cmocka_unit_test(test_known_names_first),
 		cmocka_unit_test(test_mounted_name_wins),
 		cmocka_unit_test(test_identity),
 	};
