@@ -45,7 +45,7 @@ cleanup() {
 	# mounts first (they pin the loop devices), deepest first
 	grep -o " $T/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null; done
-	for l in $LOOPS; do losetup -d "$l" 2>/dev/null; done
+	for l in $LOOPS; do is_ours "$l" && losetup -d "$l" 2>/dev/null; done
 	if [ "$FAILED" -ne 0 ] && [ -f "$LOG" ]; then
 		echo "# --- mediad log ($SOURCE) ---"
 		sed 's/^/# /' "$LOG" | tail -60
@@ -105,20 +105,34 @@ attach() {
 	LOOPS="$LOOPS $l"
 	eval "$1=\$l"
 }
+# is_ours DEV: DEV's backing file is one of our images. Tests in other
+# trees run at the same time: a device number we freed may be theirs by
+# now, and detaching it would pull their stick (and make their test fail
+# for no fault of mediad's).
+is_ours() {
+	case $(cat "/sys/block/${1#/dev/}/loop/backing_file" 2>/dev/null) in
+	"$T"/*) return 0 ;;
+	esac
+	return 1
+}
 # detach DEV: and forget it, so the cleanup never detaches a device number
 # someone else may have taken since
-detach() { losetup -d "$1"; LOOPS=$(echo " $LOOPS " | sed "s| $1 | |"); }
+detach() { is_ours "$1" && losetup -d "$1"; LOOPS=$(echo " $LOOPS " | sed "s| $1 | |"); }
 # reattach DEV IMG: the same loop device again. With udevd running the
 # detach completes only when udevd's workers close the device, so the
-# attach is retried while the device is busy (5 s at most).
+# attach is retried while the device is busy (5 s at most). Recorded for
+# the cleanup only once it is ours.
 reattach() {
-	LOOPS="$LOOPS $1"
 	[ "$SOURCE" = udev ] && udevadm settle -t 5 2>/dev/null
 	end=$(( $(date +%s) + 5 ))
 	until losetup "$1" "$2" 2>/dev/null; do
-		[ "$(date +%s)" -ge "$end" ] && { losetup "$1" "$2"; return; }
+		if [ "$(date +%s)" -ge "$end" ]; then
+			losetup "$1" "$2" || return 1
+			break
+		fi
 		udevadm settle -t 1 2>/dev/null || true
 	done
+	LOOPS="$LOOPS $1"
 }
 
 # wait_until SECONDS DIR COMMAND...: runs COMMAND until it succeeds,

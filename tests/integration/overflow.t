@@ -11,9 +11,8 @@ attach A "$T/a.img"
 # udevd (udev pass) may still hold the device open when we reattach: the
 # detach then completes a moment later and the attach must be retried
 reattach_fast() {
-	LOOPS="$LOOPS $A"
 	for try in $(seq 1 200); do
-		losetup "$A" "$T/a.img" 2>/dev/null && return 0
+		losetup "$A" "$T/a.img" 2>/dev/null && { LOOPS="$LOOPS $A"; return 0; }
 	done
 	return 1
 }
