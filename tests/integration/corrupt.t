@@ -1,7 +1,8 @@
 #!/bin/sh
 # Damaged media are listed with a reason, never offered, and never crash
-# the daemon: random bytes over a superblock, a truncated image, a blank
-# device, and a filesystem claiming more blocks than its device has.
+# the daemon: random bytes over a superblock (ext4, btrfs, xfs), a
+# truncated image, a blank device, and filesystems claiming more blocks
+# than their device has (ext4, btrfs, xfs).
 . "$(dirname "$0")/lib.sh"
 
 start_mediad
@@ -42,6 +43,49 @@ attach M "$T/m.img"
 check "ambivalent signatures: listed, not crashed" \
 	wait_until 10 "$STATE" sh -c "[ -e '$STATE/ignored/$(basename "$M")' ] || [ -L '$MEDIA/list/MIXED' ]"
 
+# btrfs and xfs with random bytes over their primary superblock (btrfs at
+# 64 KiB; xfs in sector 0): no filesystem is found, and the reason says so
+# (btrfs's backup superblocks are not taken for a filesystem either)
+mkimg "$T/rb.img" btrfs RANDOMBT
+dd if=/dev/urandom of="$T/rb.img" bs=4096 seek=16 count=1 conv=notrunc 2>/dev/null
+mkimg "$T/rx.img" xfs RANDOMXFS
+dd if=/dev/urandom of="$T/rx.img" bs=512 count=1 conv=notrunc 2>/dev/null
+attach RB "$T/rb.img"; attach RX "$T/rx.img"
+for v in RB RX; do
+	eval "d=\$$v"
+	check "random superblock ($v): listed with 'no filesystem found'" \
+		wait_until 20 "$STATE/ignored" grep -q '^reason=no filesystem found' \
+		"$STATE/ignored/$(basename "$d")"
+done
+check "random superblocks: neither offered" \
+	sh -c "[ ! -e '$MEDIA/list/RANDOMBT' ] && [ ! -e '$MEDIA/list/RANDOMXFS' ]"
+
+# btrfs and xfs that claim more than their device holds (the image cut
+# after mkfs): listed; if offered, following the link mounts nothing
+# outside <media_dir>/auto and leaves nothing half-mounted
+mkimg "$T/bb.img" btrfs BIGBT
+truncate -s 60M "$T/bb.img"
+mkimg "$T/bx.img" xfs BIGXFS
+truncate -s 100M "$T/bx.img"
+attach BB "$T/bb.img"; attach BX "$T/bx.img"
+start_automount
+for p in BB=BIGBT BX=BIGXFS; do
+	eval "d=\$${p%%=*}"; nm=${p#*=}
+	check "oversized $nm: listed (offered, or ignored with a reason)" \
+		wait_until 20 "$STATE" sh -c "[ -e '$STATE/ignored/$(basename "$d")' ] || [ -L '$MEDIA/list/$nm' ]"
+	if [ -L "$MEDIA/list/$nm" ]; then
+		ls "$MEDIA/list/$nm/" >/dev/null 2>"$T/ls.err"; st=$?
+		diag "$nm: offered; following its link: status $st $(head -1 "$T/ls.err")"
+		check "oversized $nm: mounted only under auto/ if at all" \
+			sh -c "! awk -v d='$d' -v a='$MEDIA/auto/' '\$1 == d && index(\$2, a) != 1' /proc/self/mounts | grep -q ."
+		check "oversized $nm: a failed mount leaves no mount behind" \
+			sh -c "[ $st -eq 0 ] || ! grep -q '^$d ' /proc/self/mounts"
+	else
+		diag "$nm: $(field "$STATE/ignored/$(basename "$d")" reason)"
+	fi
+done
+
+contract_checks "damaged media" "$R" "$Z" "$X" "$G" "$M" "$RB" "$RX" "$BB" "$BX"
 check "daemon still alive after all of it" kill -0 "$MEDIAD_PID"
 check "no link points outside the autofs directory" \
 	sh -c "! find '$MEDIA/list' -type l ! -lname '../auto/*' | grep -q ."

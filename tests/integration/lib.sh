@@ -209,3 +209,37 @@ not_mounted() { [ -z "$(mount_of "$1")" ]; }
 # rec_is NAME KEY VALUE: the record's KEY has VALUE (for wait_until)
 rec_is() { [ "$(rec "$1" "$2" 2>/dev/null)" = "$3" ]; }
 rec_has() { rec "$1" "$2" 2>/dev/null | grep -qF -- "$3"; }
+
+# contract_checks WHAT DEV...: the hostile-media contract over what mediad
+# made of our devices DEV...: names, links (all inside <media_dir>/auto)
+# and options by the contract, a reason for each one not offered
+# (hostile_check.py); medialist's table free of terminal controls and its
+# JSON valid and complete; auto.media answering each name with the link of
+# its own device; the daemon alive.
+contract_checks() {
+	what=$1; shift
+	check "$what: names, links, options and reasons by the contract" \
+		sh -c "python3 '$TOP/tests/integration/hostile_check.py' '$STATE' '$MEDIA' $* >&2"
+	"$BUILD/medialist" -c "$CONF" -s "$STATE" -m "$MEDIA" -a > "$T/cc.table"
+	check "$what: medialist table without control bytes" \
+		python3 -c 'import sys; t = open(sys.argv[1], "rb").read()
+sys.exit(any(c < 0x20 and c != 10 or c == 0x7f for c in t))' "$T/cc.table"
+	"$BUILD/medialist" -c "$CONF" -s "$STATE" -m "$MEDIA" -a -J > "$T/cc.json"
+	check "$what: medialist --json valid, each device once" \
+		python3 -c 'import json, sys
+l = json.load(open(sys.argv[1])); d = [m["devname"] for m in l]
+sys.exit(any(d.count(x) != 1 for x in sys.argv[2:]))' "$T/cc.json" "$@"
+	bad=""
+	for f in "$STATE"/media/*; do
+		[ -f "$f" ] || continue
+		case " $* " in *" $(field "$f" devname) "*) ;; *) continue ;; esac
+		nm=$(basename "$f")
+		out=$(MEDIAD_CONFIG=$CONF "$BUILD/auto.media" "$nm" 2>/dev/null)
+		link=${out##* :}
+		[ "$out" = "-fstype=$(field "$f" mounttype),$(field "$f" options) :$link" ] &&
+			[ "$(readlink "$link")" = "$(field "$f" devname)" ] || bad="$bad $nm"
+	done
+	check "$what: auto.media answers each name with its own device${bad:+ (not:$bad)}" \
+		test -z "$bad"
+	check "$what: mediad alive" kill -0 "$MEDIAD_PID"
+}
