@@ -768,10 +768,30 @@ def scsi_hd(ctx):
     rec = ctx.record("SCSIDISK")
     check(rec.get("fstype") == "ext4" and rec.get("bus") in ("scsi", "virtio"),
           "record: %r" % rec)
+    # an internal disk (scsi-hd is not removable), internal_rw unset: ro
+    check(rec.get("removable") == "0", "scsi-hd taken for removable: %r" % rec)
+    check("ro" in rec.get("options", "").split(","),
+          "internal disk offered without ro: %r" % rec)
     if ctx.mounting():
         out = ctx.sh("cat /media/list/SCSIDISK/s.txt")
         check(out == "scsi disk\n", "read: %r" % out)
-        common_mount_checks(ctx, "SCSIDISK", rec, "ext4")
+        common_mount_checks(ctx, "SCSIDISK", rec, "ext4", want_ro=True)
+    if ctx.has("medialist"):
+        # a user neither root nor in allow_group: every request that would
+        # change the disk's state is refused (there is no mount request:
+        # what is mounted, and how, is the policy's)
+        for verb in ("unmount", "eject"):
+            rc, out = ctx.run("su -s /bin/sh nobody -c "
+                              "'medialist %s SCSIDISK' 2>&1" % verb)
+            check(rc == 1 and "permission denied" in out,
+                  "%s by nobody: status %d, %r" % (verb, rc, out))
+        after = ctx.record("SCSIDISK")
+        check(after.get("options") == rec.get("options"),
+              "options changed: %r -> %r" % (rec, after))
+        if ctx.mounting():
+            m = ctx.mounted("SCSIDISK")
+            check(m is not None and "ro" in m[1],
+                  "after the refusals: %r" % (m,))
     ctx.medialist(["SCSIDISK"])
     ctx.mark()
     ctx.vm.unplug_scsi("scsi")

@@ -30,6 +30,37 @@ check "and told why" grep -q "permission denied: only root and members of group 
 check "and the medium stays mounted" mountpoint -q "$MEDIA/auto/CTL"
 check "the refusal is logged with the uid" grep -q "refused to uid 65534" "$LOG"
 check "the same user may list" sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups '$BUILD/medialist' -s '$STATE' -m '$MEDIA' -n -o NAME | grep -qx CTL"
+# Every request that changes state, from a user outside the group: refused,
+# logged, nothing changed. The protocol has no request that mounts (nor
+# remounts read-write): mounting is automount's, with the options the
+# policy wrote into the record, so such a request is malformed for anyone.
+cat > "$T/ask.py" <<'PY'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1]); s.settimeout(10)
+s.send(sys.argv[2].encode()); print(s.recv(600).decode(errors="replace"))
+PY
+opts0=$(rec CTL options)
+for req in "eject CTL" "unmount CTL" "rescan"; do
+	AS_NOBODY /usr/bin/python3 "$T/ask.py" "$STATE/control" "$req" > "$T/ans"
+	check "'$req' from a user outside the group: permission denied" \
+		grep -q "^error permission denied" "$T/ans"
+done
+for req in "mount CTL" "mount CTL rw" "remount CTL rw" "mountrw CTL" "rw CTL"; do
+	for who in AS_NOBODY AS_MEMBER ""; do
+		$who /usr/bin/python3 "$T/ask.py" "$STATE/control" "$req" > "$T/ans"
+		grep -q "^error malformed request" "$T/ans" || { diag "$who '$req': $(cat "$T/ans")"; echo bad; }
+	done
+done > "$T/mountreqs"
+check "no request mounts or remounts read-write, for anyone: all malformed" \
+	sh -c "! grep -qx bad '$T/mountreqs'"
+check "after them the medium is still mounted where it was" mountpoint -q "$MEDIA/auto/CTL"
+check "its record and options unchanged" \
+	sh -c "[ '$(rec CTL options)' = '$opts0' ] && [ '$(rec CTL mountpoint)' = '$MEDIA/auto/CTL' ]"
+check "the loop device still holds the image" test -e "/sys/block/$(basename "$C")/loop/backing_file"
+check "each refusal logged with the uid" \
+	sh -c "[ \$(grep -c 'refused to uid 65534' '$LOG') -ge 4 ]"
+
 AS_MEMBER "$BUILD/medialist" -s "$STATE" -m "$MEDIA" unmount CTL > "$T/out" 2>"$T/err"; st=$?
 check "once in the group the same user may unmount (exit 0)" test $st -eq 0
 check "it says so" grep -q "CTL unmounted" "$T/out"
