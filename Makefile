@@ -53,7 +53,7 @@ UNIT_BINS  := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
 
 PROGS := $(BUILD)/mediad $(BUILD)/auto.media $(BUILD)/medialist $(BUILD)/mount.mediad
 
-.PHONY: all check check-quick e2e deb livecd livecd-check unit asan clang-build cppcheck clang-tidy fuzz fuzz-smoke \
+.PHONY: all check check-quick e2e deb livecd livecd-check unit asan clang-build cppcheck clang-tidy fuzz fuzz-smoke stress \
         integration demo install deps clean
 all: $(PROGS)
 
@@ -123,6 +123,16 @@ fuzz:
 fuzz-smoke:
 	$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-build
 	tests/fuzz/run 4
+
+# The long runs, not part of `make check`: storm.t with STRESS_CYCLES
+# detach/attach cycles under valgrind on both event sources (`make check`
+# runs it with storm.t's short default), then every fuzz target for
+# STRESS_FUZZ_SECONDS.
+STRESS_CYCLES ?= 2000
+STRESS_FUZZ_SECONDS ?= 600
+stress: all
+	STORM_CYCLES=$(STRESS_CYCLES) TESTS=storm.t PROVE_ARGS=-v tests/integration/run
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(STRESS_FUZZ_SECONDS)
 
 # Quick loop for development: everything on the host, no QEMU.
 check-quick: all unit asan clang-build cppcheck clang-tidy integration
