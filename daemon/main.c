@@ -456,9 +456,9 @@ int main(int argc, char **argv)
 		ev_run(md.loop, EVRUN_ONCE);
 	/* Media still present have claimed their old names; the hints left
 	 * are of media gone (the pruning above misses those pulled during
-	 * coldplug itself) and reserve nothing: the others are named now. Then the records of the gone are swept (a
-	 * new medium that took a gone one's name has already replaced its
-	 * record and link). */
+	 * coldplug itself) and reserve nothing: the others are named now.
+	 * Then the records of the gone are swept (a new medium that took a
+	 * gone one's name has already replaced its record and link). */
 	md.coldplug = false;
 	media_drop_hints(&md.media);
 	events_name_waiting(&md);

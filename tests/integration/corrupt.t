@@ -80,6 +80,11 @@ for p in BB=BIGBT BX=BIGXFS; do
 			sh -c "! awk -v d='$d' -v a='$MEDIA/auto/' '\$1 == d && index(\$2, a) != 1' /proc/self/mounts | grep -q ."
 		check "oversized $nm: a failed mount leaves no mount behind" \
 			sh -c "[ $st -eq 0 ] || ! grep -q '^$d ' /proc/self/mounts"
+		if [ $st -ne 0 ]; then
+			check "oversized $nm: the record says why it cannot be mounted" \
+				wait_until 10 "$STATE/media" sh -c "[ -n \"\$(sed -n 's/^mount_error=//p' '$STATE/media/$nm')\" ]"
+			diag "$nm: mount_error=$(rec "$nm" mount_error)"
+		fi
 	else
 		diag "$nm: $(field "$STATE/ignored/$(basename "$d")" reason)"
 	fi

@@ -55,16 +55,19 @@ start_mediad
 # shellcheck disable=SC2086
 check "after a clean restart: the same five names" names_are $want
 
-# the third pulled: its name goes, the others keep theirs; the next stick
-# takes the lowest free name
+# the third pulled (unmounted first: a loop device detached while mounted
+# goes only when the mount expires): its name goes, the others keep
+# theirs; the next stick takes the lowest free name
+stop_automount
 detach "$D3"
-check "third pulled: CROWD_3 withdrawn" wait_no_link CROWD_3
+check "third pulled: CROWD_3 withdrawn" wait_no_link CROWD_3 30
 check "the other four keep their names" \
 	names_are "CROWD=$D1" "CROWD_2=$D2" "CROWD_4=$D4" "CROWD_5=$D5"
 mkmarked "$T/s6.img" CROWD "stick on s6"
 attach D6 "$T/s6.img"
 check "a sixth stick takes the free CROWD_3" wait_link CROWD_3
 check "CROWD_3 is the sixth stick" test "$(rec CROWD_3 devname)" = "$D6"
+start_automount
 check "and mounts it" wait_until 10 "$MEDIA" marker_ok CROWD_3 "$D6"
 
 # no memory at all (state wiped while stopped): coldplug names them in

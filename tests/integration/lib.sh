@@ -236,7 +236,7 @@ sys.exit(any(d.count(x) != 1 for x in sys.argv[2:]))' "$T/cc.json" "$@"
 		nm=$(basename "$f")
 		out=$(MEDIAD_CONFIG=$CONF "$BUILD/auto.media" "$nm" 2>/dev/null)
 		link=${out##* :}
-		[ "$out" = "-fstype=$(field "$f" mounttype),$(field "$f" options) :$link" ] &&
+		[ "$out" = "-fstype=mediad.$(field "$f" mounttype),$(field "$f" options) :$link" ] &&
 			[ "$(readlink "$link")" = "$(field "$f" devname)" ] || bad="$bad $nm"
 	done
 	check "$what: auto.media answers each name with its own device${bad:+ (not:$bad)}" \
