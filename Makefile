@@ -31,11 +31,12 @@ DAEMON_CFLAGS := $(shell pkg-config --cflags $(PKGS_DAEMON) 2>/dev/null)
 DAEMON_LIBS   := $(shell pkg-config --libs $(PKGS_DAEMON) 2>/dev/null) -lev
 
 LIB_SRC    := lib/utf8.c lib/name.c lib/record.c lib/config.c lib/options.c lib/log.c \
-              lib/mapentry.c lib/json.c lib/eject.c lib/fallback.c lib/diskseq.c
+              lib/mapentry.c lib/json.c lib/eject.c lib/fallback.c lib/diskseq.c lib/flush.c
 DAEMON_SRC := daemon/main.c daemon/events.c daemon/monitor.c daemon/device.c \
               daemon/probe.c daemon/policy.c daemon/media.c daemon/publish.c \
               daemon/mounts.c daemon/watch.c daemon/mediapoll.c daemon/probejob.c daemon/optical.c \
-              daemon/control.c daemon/hooks.c daemon/notify.c daemon/mountreport.c
+              daemon/control.c daemon/hooks.c daemon/notify.c daemon/mountreport.c \
+              daemon/dirty.c
 CLI_SRC    := cli/medialist.c cli/state.c cli/table.c cli/jsonout.c cli/watch.c \
               cli/actions.c
 CLI_LIBS   := -linotifytools
@@ -48,7 +49,7 @@ CLI_OBJ    := $(call obj,$(CLI_SRC))
 # the pure parts of the daemon, linked into unit tests
 DAEMON_PURE_OBJ := $(call obj,daemon/policy.c daemon/media.c)
 
-UNIT_TESTS := name record config options media policy mapentry json fallback
+UNIT_TESTS := name record config options media policy mapentry json fallback flush
 UNIT_BINS  := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
 
 PROGS := $(BUILD)/mediad $(BUILD)/auto.media $(BUILD)/medialist $(BUILD)/mount.mediad

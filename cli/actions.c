@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@
 
 #include "ctlproto.h"
 #include "eject.h"
+#include "flush.h"
+#include "json.h"
 #include "name.h"
 
 static double now(void)
@@ -165,10 +168,49 @@ static int request(const struct ml *ml, const char *req, char *reply, size_t siz
 	return 0;
 }
 
+/* The outcome of unmount or eject: the message, and the flush (how long
+ * the data took to reach the medium, and how much) when there was one. */
+static int report(const struct ml *ml, const char *verb, const char *name, bool ok,
+		  const char *msg, const struct flush_result *fr)
+{
+	char shown[CONTROL_REPLY_MAX * 5], how[64];
+
+	if (ml->json) {
+		char buf[JSON_ESCAPED_MAX(CONTROL_REPLY_MAX * 2)];
+
+		printf("{\"name\":");
+		json_escape(name, strlen(name), buf, sizeof(buf));
+		printf("%s,\"action\":\"%s\",\"ok\":%s,\"message\":", buf, verb,
+		       ok ? "true" : "false");
+		if (json_escape(msg, strlen(msg), buf, sizeof(buf)) < 0)
+			snprintf(buf, sizeof(buf), "\"\"");
+		printf("%s,", buf);
+		if (fr->done) {
+			printf("\"flush_seconds\":%.6f,", fr->seconds);
+			if (fr->bytes >= 0)
+				printf("\"flush_bytes\":%" PRId64 "}\n", fr->bytes);
+			else
+				printf("\"flush_bytes\":null}\n");
+		} else {
+			printf("\"flush_seconds\":null,\"flush_bytes\":null}\n");
+		}
+	} else {
+		ml_display(msg, shown, sizeof(shown));
+		fprintf(ok ? stdout : stderr, "%s%s\n", ok ? "" : "medialist: ", shown);
+		if (fr->done) {
+			flush_describe(fr, how, sizeof(how));
+			printf("flushed %s\n", how);
+		}
+	}
+	return ok ? EXIT_DONE : EXIT_FAILED;
+}
+
 static int act(const struct ml *ml, const char *verb, const char *name)
 {
-	char req[CONTROL_REQ_MAX], reply[CONTROL_REPLY_MAX + 1], shown[CONTROL_REPLY_MAX * 5];
+	char req[CONTROL_REQ_MAX], reply[CONTROL_REPLY_MAX + 1];
+	struct flush_result fr = { 0 };
 	struct entry e;
+	char *nl;
 	int r = lookup(ml, name, &e);
 
 	if (r)
@@ -176,9 +218,13 @@ static int act(const struct ml *ml, const char *verb, const char *name)
 	snprintf(req, sizeof(req), "%s %s", verb, name);
 	r = request(ml, req, reply, sizeof(reply));
 	if (r >= 0) {
-		ml_display(reply, shown, sizeof(shown));
-		fprintf(r ? stdout : stderr, "%s%s\n", r ? "" : "medialist: ", shown);
-		return r ? EXIT_DONE : EXIT_FAILED;
+		/* "TEXT" or "TEXT\nflush SECONDS BYTES" (lib/ctlproto.h) */
+		if ((nl = strchr(reply, '\n'))) {
+			*nl = '\0';
+			if (flush_parse_line(nl + 1, &fr) < 0)
+				memset(&fr, 0, sizeof(fr));
+		}
+		return report(ml, verb, name, r == 1, reply, &fr);
 	}
 	if (r != -ENOENT && r != -ECONNREFUSED) {
 		fprintf(stderr, "medialist: %s %s: cannot reach mediad: %s\n", verb, name,
@@ -192,15 +238,14 @@ static int act(const struct ml *ml, const char *verb, const char *name)
 	}
 	fprintf(stderr, "medialist: mediad is not running: acting directly as root\n");
 	if (!strcmp(verb, "unmount")) {
+		flush_mount(e.rec.mountpoint, e.rec.devmajor, e.rec.devminor, &fr);
 		r = eject_unmount(e.rec.mountpoint);
 		snprintf(reply, sizeof(reply), "%s: %s", name,
 			 r < 0 ? strerror(-r) : e.rec.mountpoint[0] ? "unmounted" : "was not mounted");
 	} else {
-		r = eject_medium(e.rec.devname, reply, sizeof(reply));
+		r = eject_medium(e.rec.devname, reply, sizeof(reply), &fr);
 	}
-	ml_display(reply, shown, sizeof(shown));
-	fprintf(r < 0 ? stderr : stdout, "%s%s\n", r < 0 ? "medialist: " : "", shown);
-	return r < 0 ? EXIT_FAILED : EXIT_DONE;
+	return report(ml, verb, name, r >= 0, reply, &fr);
 }
 
 int ml_unmount(const struct ml *ml, const char *name)

@@ -61,6 +61,12 @@ void ml_json_entry(const struct ml *ml, const struct entry *e, FILE *out)
 	null_or_str(out, "mounted_options", r->mounted_options);
 	null_or_str(out, "mount_note", r->mount_note);
 	null_or_str(out, "mount_error", r->mount_error);
+	/* safe to pull now; null for devices that are never offered */
+	if (e->ignored)
+		fprintf(out, "\"safe\":null,");
+	else
+		fprintf(out, "\"safe\":%s,", r->safe ? "true" : "false");
+	null_or_str(out, "dirty_source", r->dirty_source);
 	/* the last key carries no comma */
 	fprintf(out, "\"ignored\":%s}", e->ignored ? "true" : "false");
 }

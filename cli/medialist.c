@@ -22,7 +22,7 @@ static void usage(FILE *f)
 		"       medialist [OPTION]... watch\n"
 		"       medialist [OPTION]... mount|unmount|eject NAME\n"
 		"Lists, watches, mounts, unmounts and ejects the media mediad offers.\n\n"
-		"  -J, --json             JSON output (list, info, watch)\n"
+		"  -J, --json             JSON output (list, info, watch, unmount, eject)\n"
 		"  -a, --all              also list the devices mediad ignores, with the reason\n"
 		"  -o, --output COLUMNS   columns to show, e.g. NAME,SIZE,LABEL (+COLUMNS adds)\n"
 		"  -n, --noheadings       no header line\n"
@@ -33,8 +33,8 @@ static void usage(FILE *f)
 		"  -m, --media-dir DIR    media directory (default from the configuration)\n"
 		"  -h, --help             show this help\n"
 		"  -V, --version          show the version\n\n"
-		"Columns: NAME DEVICE TYPE SIZE BUS STATE LABEL UUID VENDOR MODEL SERIAL\n"
-		"         MOUNTPOINT OPTIONS RO RM KNAME DEVNUM REASON USAGE MOUNTTYPE\n"
+		"Columns: NAME DEVICE TYPE SIZE BUS STATE SAFE LABEL UUID VENDOR MODEL\n"
+		"         SERIAL MOUNTPOINT OPTIONS RO RM KNAME DEVNUM REASON USAGE MOUNTTYPE\n"
 		"Exit status: 0 done, 1 refused or failed, 2 usage error.\n",
 		CONFIG_DEFAULT_PATH);
 }

@@ -21,7 +21,7 @@
 enum col_id {
 	C_NAME, C_DEVICE, C_TYPE, C_SIZE, C_BUS, C_STATE, C_LABEL, C_UUID,
 	C_VENDOR, C_MODEL, C_SERIAL, C_MOUNTPOINT, C_OPTIONS, C_RO, C_RM,
-	C_KNAME, C_DEVNUM, C_REASON, C_USAGE, C_MOUNTTYPE, C_NOTE,
+	C_KNAME, C_DEVNUM, C_REASON, C_USAGE, C_MOUNTTYPE, C_NOTE, C_SAFE,
 };
 
 struct column {
@@ -43,6 +43,7 @@ static const struct column columns[] = {
 	{ "DEVNUM", C_DEVNUM, false, false },	  { "REASON", C_REASON, true, false },
 	{ "USAGE", C_USAGE, false, false },	  { "MOUNTTYPE", C_MOUNTTYPE, false, false },
 	{ "NOTE", C_NOTE, true, false },
+	{ "SAFE", C_SAFE, false, false },
 };
 #define N_COLUMNS (sizeof(columns) / sizeof(columns[0]))
 #define MAX_SHOWN 32
@@ -143,6 +144,8 @@ static size_t cell(const struct entry *e, enum col_id id, char *out, size_t size
 		snprintf(tmp, sizeof(tmp), "%s%s", r->mount_error[0] ? "cannot mount: " : "",
 			 r->mount_error[0] ? r->mount_error : r->mount_note);
 		break;
+	/* can it be pulled now (daemon/dirty.c); ignored devices: no answer */
+	case C_SAFE: snprintf(tmp, sizeof(tmp), "%s", e->ignored ? "-" : r->safe ? "yes" : "no"); break;
 	}
 	return ml_display(tmp, out, size);
 }
@@ -157,7 +160,7 @@ static int pick_columns(const struct ml *ml, const struct column *shown[MAX_SHOW
 
 	if (!spec || *spec == '+') {
 		static const enum col_id def[] = { C_NAME, C_DEVICE, C_TYPE, C_SIZE,
-						   C_BUS, C_STATE, C_LABEL };
+						   C_BUS, C_STATE, C_SAFE, C_LABEL };
 
 		for (size_t i = 0; i < sizeof(def) / sizeof(def[0]); i++)
 			shown[n++] = &columns[def[i]];

@@ -1,6 +1,7 @@
 /* medialist watch: turns changes of <state_dir>/media (seen with
- * libinotifytools) into add, remove, mount, unmount and change events, one
- * line each, flushed at once. Reads records only; must never act. */
+ * libinotifytools) into add, remove, mount, unmount, dirty, clean and
+ * change events, one line each, flushed at once. Reads records only;
+ * must never act. */
 #include "medialist.h"
 
 #include <errno.h>
@@ -84,6 +85,9 @@ static int seen(const struct ml *ml, struct known *k, int dirfd, const char *fil
 			r = emit(ml, "unmount", old);
 		if (!r && rec.mountpoint[0])
 			r = emit(ml, "mount", &rec);
+	} else if (rec.mountpoint[0] && old->safe != rec.safe) {
+		/* the daemon's dirty-data poll: safe to pull now, or not */
+		r = emit(ml, rec.safe ? "clean" : "dirty", &rec);
 	} else if (memcmp(old, &rec, sizeof(rec))) {
 		r = emit(ml, "change", &rec);
 	}

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "eject.h"
+#include "flush.h"
 #include "log.h"
 #include "mediad.h"
 
@@ -141,10 +142,15 @@ static void start_action(struct control_client *cl, const char *verb,
 		return;
 	}
 	if (pid == 0) {
+		struct flush_result fr = { 0 };
+		char line[64] = "";
 		int r;
 
 		signal(SIGPIPE, SIG_IGN);
 		if (!strcmp(verb, "unmount")) {
+			/* flush first, timed, so that the reply can say how long
+			 * the data took to reach the medium */
+			flush_mount(e->rec.mountpoint, e->rec.devmajor, e->rec.devminor, &fr);
 			r = eject_unmount(e->rec.mountpoint);
 			if (r == 0)
 				snprintf(msg, sizeof(msg), "%s %s", e->rec.name,
@@ -155,15 +161,19 @@ static void start_action(struct control_client *cl, const char *verb,
 		} else {
 			char what[EJECT_MSG_BUF];
 
-			r = eject_medium(e->rec.devname, what, sizeof(what));
+			r = eject_medium(e->rec.devname, what, sizeof(what), &fr);
 			snprintf(msg, sizeof(msg), "%s%s%s", r ? "cannot eject " : "",
 				 r ? e->rec.name : "", r ? ": " : "");
 			snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg), "%s", what);
 		}
+		if (fr.done)
+			flush_format_line(&fr, line, sizeof(line));
 		{
 			char buf[CONTROL_REPLY_MAX];
 
-			snprintf(buf, sizeof(buf), "%s %.500s", r ? "error" : "ok", msg);
+			/* the flush line after a newline: names never hold one */
+			snprintf(buf, sizeof(buf), "%s %.400s%s%s", r ? "error" : "ok", msg,
+				 *line ? "\n" : "", line);
 			if (send(cl->fd, buf, strlen(buf), MSG_NOSIGNAL) < 0)
 				r = r ? r : -EPIPE;
 		}

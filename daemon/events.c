@@ -65,10 +65,13 @@ static void publish(struct mediad *md, struct medium *e)
 /* A new entry, named: published, logged, and told to the hooks. */
 static void announce(struct mediad *md, struct medium *e)
 {
+	/* not fresh: mounted before we knew it, it may hold dirty data */
+	dirty_assess(md, e, false);
 	publish(md, e);
 	if (e->offered) {
 		log_info("%s (%s, %s) published", e->rec.name, e->rec.devname, e->rec.fstype);
 		hooks_emit(&md->hooks, "add", &e->rec);
+		dirty_schedule(md);
 	} else {
 		log_info("%s ignored: %s", e->rec.devname, e->rec.reason);
 	}
@@ -102,6 +105,9 @@ static void conclude(struct mediad *md, struct devinfo *info)
 		memcpy(rec.mounted_options, old->rec.mounted_options, sizeof(rec.mounted_options));
 		memcpy(rec.mount_note, old->rec.mount_note, sizeof(rec.mount_note));
 		memcpy(rec.mount_error, old->rec.mount_error, sizeof(rec.mount_error));
+		/* the poll's answer stands until the poll says otherwise */
+		rec.safe = old->rec.safe;
+		memcpy(rec.dirty_source, old->rec.dirty_source, sizeof(rec.dirty_source));
 		if (memcmp(&rec, &old->rec, sizeof(rec))) {
 			old->rec = rec;
 			if (announced(old))
@@ -376,6 +382,7 @@ void events_mounts_changed(struct mediad *md)
 		struct medium *e = md->media.v[i];
 		const char *ours, *system;
 		const char *now;
+		bool fresh;
 
 		if (!e->offered) {
 			/* listed only because the system had it mounted: once
@@ -396,11 +403,17 @@ void events_mounts_changed(struct mediad *md)
 			 *now ? "mounted on " : "unmounted", now);
 		if (!*now)
 			hooks_emit(&md->hooks, "unmount", &e->rec); /* with the old path */
+		fresh = *now && !e->rec.mountpoint[0];
 		snprintf(e->rec.mountpoint, sizeof(e->rec.mountpoint), "%s", now);
+		dirty_assess(md, e, fresh);
 		publish(md, e);
 		if (*now)
 			hooks_emit(&md->hooks, "mount", &e->rec);
+		if (*now && !e->rec.safe)
+			hooks_emit(&md->hooks, "dirty", &e->rec);
 	}
+	/* a remount (read-only to read-write) changes no mount point */
+	dirty_schedule(md);
 	/* after the loop: handling an event may reorder md->media */
 	for (size_t i = 0; i < n_again; i++)
 		events_device_written(again[i], md);

@@ -90,6 +90,8 @@ int hooks_build_env(const char *event, const struct record *rec,
 	E("MEDIAD_REMOVABLE", rec->removable ? "1" : "0");
 	E("MEDIAD_MOUNTPOINT", rec->mountpoint);
 	E("MEDIAD_OPTIONS", rec->options);
+	E("MEDIAD_SAFE", rec->safe ? "1" : "0");
+	E("MEDIAD_DIRTY_SOURCE", rec->dirty_source);
 	E("MEDIAD_STATE_DIR", cfg->state_dir);
 	E("MEDIAD_MEDIA_DIR", cfg->media_dir);
 #undef E

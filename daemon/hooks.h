@@ -1,6 +1,7 @@
 /* Hooks: executables in hooks_dir run in name order on add, remove, mount
- * and unmount of an offered medium, with its fields in MEDIAD_*
- * environment variables and the event as their first argument. One hook
+ * and unmount of an offered medium, and on dirty and clean (safe to
+ * remove or not, daemon/dirty.c) while it is mounted, with its fields in
+ * MEDIAD_* environment variables and the event as their first argument. One hook
  * runs at a time, so hooks see events in the order they happened; each is
  * killed (with its process group) after hook_timeout seconds. Running a
  * hook never blocks the event loop. */
@@ -36,7 +37,8 @@ struct hooks {
 
 void hooks_init(struct hooks *h, const struct config *cfg);
 
-/* Queues event ("add", "remove", "mount", "unmount") for rec (copied). */
+/* Queues event ("add", "remove", "mount", "unmount", "dirty", "clean")
+ * for rec (copied). */
 void hooks_emit(struct hooks *h, const char *event, const struct record *rec);
 
 /* Starts running queued hooks on loop (events queued during coldplug wait

@@ -446,6 +446,7 @@ int main(int argc, char **argv)
 	/* Coldplug: the monitor already queues events; names the previous
 	 * instance gave are honoured for media still present. */
 	md.loop = ev_default_loop(EVFLAG_AUTO);
+	dirty_init(&md);
 	publish_load_hints(&md.pub, &md.media);
 	media_prune_hints(&md.media, hint_present, md.udev);
 	md.coldplug = true;
@@ -501,6 +502,7 @@ int main(int argc, char **argv)
 		log_err("cannot open the control socket in %s: %s (unmount and eject "
 			"need root and no daemon)", md.cfg.state_dir, strerror(-r));
 	hooks_start(&md.hooks, md.loop);
+	dirty_schedule(&md); /* media mounted before we started */
 
 	if (ready_fd >= 0) {
 		if (write(ready_fd, "R", 1) != 1)
@@ -514,6 +516,7 @@ int main(int argc, char **argv)
 	notify_send("STOPPING=1");
 	control_close(&md.control);
 	hooks_stop(&md.hooks);
+	dirty_stop(&md);
 	probejob_stop_all(&md);
 	events_stop(&md);
 	log_info("stopped after %lu events, %lu rescans", md.events, md.rescans);

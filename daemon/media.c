@@ -59,6 +59,7 @@ struct medium *media_add(struct media *m, dev_t devnum, bool offered,
 	e->devnum = devnum;
 	e->offered = offered;
 	e->rec = *rec;
+	e->clean_since = 0;
 	m->v[m->n++] = e;
 	return e;
 }

@@ -14,6 +14,9 @@ struct medium {
 	dev_t devnum;
 	bool offered;
 	struct record rec;
+	/* daemon/dirty.c: when the medium was first seen with nothing left
+	 * to write (ev_now), 0 while it is not */
+	double clean_since;
 };
 
 struct media {

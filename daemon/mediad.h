@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "control.h"
+#include "dirty.h"
 #include "hooks.h"
 #include "media.h"
 #include "mounts.h"
@@ -43,6 +44,7 @@ struct mediad {
 	struct control control;
 	struct hooks hooks;
 	ev_stat config_stat;
+	struct dirty dirty;       /* safe-to-remove poll (daemon/dirty.c) */
 };
 
 /* A probe child answered (or timed out: retry says whether this was the

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <libmount.h>
 
@@ -103,4 +104,35 @@ void mounts_find(const struct mounts *m, dev_t devnum, const char *devname,
 		}
 	}
 	mnt_free_iter(it);
+}
+
+bool mounts_get(const struct mounts *m, const char *target, const char **fstype,
+		bool *rw, unsigned *commit)
+{
+	/* backward: the last mount on a path is the one that is seen */
+	struct libmnt_fs *fs = m->tb ? mnt_table_find_target(m->tb, target, MNT_ITER_BACKWARD)
+				     : NULL;
+	const char *vfs, *sb;
+	char *val = NULL;
+	size_t len = 0;
+
+	if (!fs)
+		return false;
+	vfs = mnt_fs_get_vfs_options(fs);
+	sb = mnt_fs_get_fs_options(fs);
+	*fstype = mnt_fs_get_fstype(fs);
+	if (!*fstype)
+		*fstype = "";
+	*rw = vfs && sb && mnt_optstr_get_option(vfs, "rw", NULL, NULL) == 0 &&
+	      mnt_optstr_get_option(sb, "rw", NULL, NULL) == 0;
+	*commit = 0;
+	if (sb && mnt_optstr_get_option(sb, "commit", &val, &len) == 0 && val && len &&
+	    len < 8) {
+		char tmp[8];
+
+		memcpy(tmp, val, len);
+		tmp[len] = '\0';
+		*commit = (unsigned)strtoul(tmp, NULL, 10);
+	}
+	return true;
 }

@@ -29,6 +29,13 @@ bool mounts_refresh(struct mounts *m);
 void mounts_find(const struct mounts *m, dev_t devnum, const char *devname,
 		 const char **ours, const char **system);
 
+/* What is mounted on target: its filesystem type, whether it is writable
+ * (mount and superblock both read-write) and its "commit=" seconds (0 if
+ * the options do not say). False when nothing is mounted there.
+ * *fstype is valid until the next refresh. */
+bool mounts_get(const struct mounts *m, const char *target, const char **fstype,
+		bool *rw, unsigned *commit);
+
 /* The NAME of a "<media_dir>/auto/NAME" mount point, or NULL. */
 const char *mounts_auto_name(const struct mounts *m, const char *target);
 

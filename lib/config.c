@@ -26,6 +26,7 @@ void config_defaults(struct config *c)
 	strcpy(c->hooks_dir, "/etc/mediad/hooks.d");
 	c->hook_timeout = 10;
 	c->probe_timeout = 10;
+	strcpy(c->debugfs_dir, "/sys/kernel/debug");
 }
 
 static int set_uint(unsigned *u, const char *v, unsigned min, unsigned max)
@@ -178,6 +179,13 @@ int config_set(struct config *c, const char *key, const char *v, char *err)
 		return set_uint(&c->probe_timeout, v, 1, 600) < 0 ? badval(key, v, err) : 0;
 	if (!strcmp(key, "hooks_dir"))
 		return set_path(c->hooks_dir, sizeof(c->hooks_dir), v, err, key);
+	if (!strcmp(key, "debugfs_dir")) {
+		if (!strcmp(v, "none")) {
+			strcpy(c->debugfs_dir, "none");
+			return 0;
+		}
+		return set_path(c->debugfs_dir, sizeof(c->debugfs_dir), v, err, key);
+	}
 	if (!strncmp(key, "options.", 8)) {
 		int i = opts_type_index(key + 8);
 		char why[200];

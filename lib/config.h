@@ -40,6 +40,10 @@ struct config {
 	char hooks_dir[256];
 	unsigned hook_timeout; /* seconds */
 	unsigned probe_timeout; /* seconds */
+	/* where debugfs is mounted: per-device dirty counters (bdi/MAJ:MIN/
+	 * stats); "none", or a directory without bdi/, means the global
+	 * counters of /proc/meminfo (daemon/dirty.c) */
+	char debugfs_dir[256];
 };
 
 void config_defaults(struct config *c);

@@ -9,7 +9,10 @@
  *     "eject NAME"      root and members of allow_group
  *     "rescan"          root and members of allow_group
  *   reply (one message, at most CONTROL_REPLY_MAX bytes):
- *     "ok TEXT" or "error TEXT" (TEXT is for people)
+ *     "ok TEXT" or "error TEXT" (TEXT is for people, one line); unmount
+ *     and eject add "\nflush SECONDS BYTES" when they flushed a mounted
+ *     filesystem (syncfs: its wall time, and the bytes the device took
+ *     meanwhile, "-" when unknown; lib/flush.h)
  *
  * Documented in mediad(8); change it here, there, and in both programs. */
 #ifndef MEDIAD_CTLPROTO_H

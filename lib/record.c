@@ -31,6 +31,7 @@ static const struct field fields[] = {
 	STR(model),  STR(serial), U64(size),    BOOL(readonly),
 	BOOL(removable), STR(mountpoint), STR(options), STR(reason),
 	STR(mounted_type), STR(mounted_options), STR(mount_note), STR(mount_error),
+	BOOL(safe),  STR(dirty_source),
 };
 
 int record_escape(const char *in, size_t len, char *out, size_t size)

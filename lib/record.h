@@ -43,6 +43,10 @@ struct record {
 	char mounted_options[512];
 	char mount_note[512];
 	char mount_error[512];
+	/* safe to pull now: not mounted, mounted read-only, or mounted with
+	 * nothing left to write (daemon/dirty.c) */
+	bool safe;
+	char dirty_source[16]; /* what told: "bdi", "meminfo"; "" unmeasured */
 };
 
 /* The name, inside <state_dir>/dev/, of the link to r's device node that

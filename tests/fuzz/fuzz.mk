@@ -13,7 +13,7 @@ FUZZ_LINK  := -fsanitize=fuzzer,address,undefined
 FUZZ_TARGETS := record name key mapentry config control udev
 
 FUZZ_LIB_SRC := lib/utf8.c lib/name.c lib/record.c lib/config.c lib/options.c \
-                lib/log.c lib/mapentry.c lib/json.c lib/eject.c
+                lib/log.c lib/mapentry.c lib/json.c lib/eject.c lib/flush.c
 fobj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
 
 # what each target links besides lib/

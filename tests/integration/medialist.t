@@ -36,16 +36,16 @@ check "invalid UTF-8 becomes U+FFFD" \
 	sh -c "jq -e '[.[].label] | index(\"inv\\ufffd\\ufffdd\")' '$T/list.json' >/dev/null"
 keys=$(jq -c '.[0] | keys_unsorted' "$T/list.json")
 check "stable keys in the documented order" test "$keys" = \
-	'["name","kname","devname","devnum","diskseq","fstype","mounttype","fsversion","usage","label","uuid","bus","vendor","model","serial","size","readonly","removable","state","mountpoint","path","options","reason","mounted_type","mounted_options","mount_note","mount_error","ignored"]'
+	'["name","kname","devname","devnum","diskseq","fstype","mounttype","fsversion","usage","label","uuid","bus","vendor","model","serial","size","readonly","removable","state","mountpoint","path","options","reason","mounted_type","mounted_options","mount_note","mount_error","safe","dirty_source","ignored"]'
 check "size is a number, state is idle" \
 	sh -c "jq -e '.[] | select(.name == \"PLAIN\") | (.size == 16777216 and .state == \"idle\" and .mountpoint == null)' '$T/list.json' >/dev/null"
 
 ML > "$T/table" 2>"$T/err"; st=$?
 check "the table exits 0" test $st -eq 0
 check "the table has the documented header" \
-	sh -c "head -1 '$T/table' | grep -Eq '^NAME +DEVICE +TYPE +SIZE +BUS +STATE +LABEL$'"
+	sh -c "head -1 '$T/table' | grep -Eq '^NAME +DEVICE +TYPE +SIZE +BUS +STATE +SAFE +LABEL$'"
 check "the table shows PLAIN with its size and state" \
-	sh -c "grep -Eq '^PLAIN +/dev/loop[0-9]+ +ext4 +16M +loop +idle +PLAIN$' '$T/table'"
+	sh -c "grep -Eq '^PLAIN +/dev/loop[0-9]+ +ext4 +16M +loop +idle +yes +PLAIN$' '$T/table'"
 check "no raw escape or control byte reaches the terminal" \
 	sh -c "! LC_ALL=C grep -q \"\$(printf '[\\001-\\010\\033\\177]')\" '$T/table'"
 check "the escape label is shown escaped" grep -qF 'esc\x1b[31m' "$T/table"
@@ -69,7 +69,7 @@ mkimg "$T/sw.img" swap SWAPPY
 attach SW "$T/sw.img"
 check "swap is ignored" wait_ignored "$(basename "$SW")"
 check "--all lists it with its reason" \
-	sh -c "'$BUILD/medialist' -s '$STATE' -m '$MEDIA' --all | grep -E '^- +$SW +swap .* ignored +SWAPPY +.*swap'"
+	sh -c "'$BUILD/medialist' -s '$STATE' -m '$MEDIA' --all | grep -E '^- +$SW +swap .* ignored +- +SWAPPY +.*swap'"
 check "without --all it is not listed" \
 	sh -c "! '$BUILD/medialist' -s '$STATE' -m '$MEDIA' | grep -qw '$SW'"
 check "--all --json marks it ignored with a reason" \

@@ -29,6 +29,20 @@ static void test_defaults(void **state)
 	assert_int_equal(c.source, SOURCE_AUTO);
 	assert_false(c.include_loop);
 	assert_int_equal(c.log_level, LOG_INFO);
+	assert_string_equal(c.debugfs_dir, "/sys/kernel/debug");
+}
+
+static void test_debugfs_dir(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERR_BUF];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(parse(&c, "debugfs_dir = /tmp/dbg/\n", err), 0);
+	assert_string_equal(c.debugfs_dir, "/tmp/dbg");
+	assert_int_equal(parse(&c, "debugfs_dir = none\n", err), 0);
+	assert_string_equal(c.debugfs_dir, "none");
 }
 
 static void test_good_file(void **state)
@@ -84,6 +98,8 @@ static void test_bad_lines(void **state)
 	expect_error("state_dir = /a/../b\n", "absolute path");
 	expect_error("media_dir = /a/..\n", "absolute path");
 	expect_error("ignore =\n", "bad value for ignore");
+	expect_error("debugfs_dir = debug\n", "absolute path");
+	expect_error("debugfs_dir = /sys/../x\n", "absolute path");
 	/* the first lines were good, the last bad: nothing applied */
 	expect_error("include_loop = yes\nsource = udev\nx\n", "test.conf:3:");
 }
@@ -139,6 +155,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_debugfs_dir),
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_nul_and_long_lines),

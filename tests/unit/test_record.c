@@ -86,10 +86,13 @@ static void test_format_parse(void **state)
 	r.readonly = true;
 	r.removable = true;
 	strcpy(r.options, "nosuid,nodev,ro");
+	r.safe = true;
+	strcpy(r.dirty_source, "bdi");
 	n = record_format(&r, buf, sizeof(buf));
 	assert_true(n > 0);
 	assert_int_equal(record_parse(buf, (size_t)n, &back, NULL), 0);
 	assert_memory_equal(&r, &back, sizeof(r));
+	assert_non_null(strstr(buf, "\nsafe=1\ndirty_source=bdi\n"));
 }
 
 static void test_parse_hostile(void **state)

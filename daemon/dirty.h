@@ -1,0 +1,35 @@
+/* Safe to remove: whether each mounted medium still has data on its way
+ * to the device, in its record ("safe", "dirty_source") and as "dirty" and
+ * "clean" hook events. Polls with a libev timer only while some medium is
+ * mounted read-write; a record is rewritten only when its answer changes. */
+#ifndef MEDIAD_DIRTY_H
+#define MEDIAD_DIRTY_H
+
+#include <stdbool.h>
+#include <ev.h>
+
+#define DIRTY_POLL_SECS 0.25
+
+struct mediad;
+struct medium;
+
+struct dirty {
+	ev_timer timer;
+	bool running;
+};
+
+void dirty_init(struct mediad *md);
+
+/* Sets e->rec.safe and e->rec.dirty_source from what the kernel says now
+ * (e->rec.mountpoint must be current); publishes nothing. fresh: e was
+ * just mounted, so a clean answer needs no settling time. Returns true
+ * when e needs polling (mounted read-write). */
+bool dirty_assess(struct mediad *md, struct medium *e, bool fresh);
+
+/* After a mount change or a new medium: starts the poll if some medium is
+ * mounted (it stops itself once none is mounted read-write). */
+void dirty_schedule(struct mediad *md);
+
+void dirty_stop(struct mediad *md);
+
+#endif
