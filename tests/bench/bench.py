@@ -10,6 +10,7 @@ daemon's log line); every process, mount and loop device it makes is
 removed on exit, also on failure and SIGINT.
 
   tests/bench/bench.py [--smoke]     (--smoke: few repetitions, < 2 min)
+  tests/bench/bench.py --flush-only  (only 3b: the flush and the poll)
 """
 import ctypes
 import json
@@ -30,6 +31,7 @@ OUT = os.path.join(BUILD, "bench")
 HERE = os.path.join(TOP, "tests", "bench")
 UDISKSD = "/usr/libexec/udisks2/udisksd"
 SMOKE = "--smoke" in sys.argv
+FLUSH_ONLY = "--flush-only" in sys.argv
 
 # repetitions: (full, smoke)
 REPS = {
@@ -41,6 +43,8 @@ REPS = {
     "cold_sizes": ([8, 64, 256], [8, 32]),
     "cold_reps": (5, 1),
     "storm": (1000, 100),
+    "flush": (7, 2),          # unmounts a size
+    "poll_s": (10, 2),        # seconds of mediad CPU measured a source
 }
 
 
@@ -641,6 +645,115 @@ def access_phase(R, mu, ud):
     return env
 
 
+def cpu_ns(pid):
+    """time on a CPU, in ns (schedstat), where /proc/PID/stat counts ticks"""
+    with open(f"/proc/{pid}/schedstat") as f:
+        return int(f.read().split()[0])
+
+
+def flush_phase(R):
+    """Safe to remove: what `medialist unmount` reports for its flush
+    (syncfs) of a known amount of dirty data, and what the dirty-data poll
+    costs mediad while a medium stays mounted read-write, on each source.
+    A mediad (kernel source) and an automount of its own."""
+    Fl = R["flush"]
+    n = reps("flush")
+    mu = Mediad("flush", "kernel")
+    with open(mu.conf) as f:  # only our own loop devices: others' tests run beside
+        conf = f.read().replace("include_loop = yes", f"include_loop = {TMP}")
+    with open(mu.conf, "w") as f:
+        f.write(conf)
+    mu.start()
+    entry = out(os.path.join(BUILD, "mediad"), "-c", mu.conf,
+                "--autofs-entry=" + os.path.join(BUILD, "auto.media")).strip()
+    master = os.path.join(mu.dir, "auto.master")
+    with open(master, "w") as f:
+        f.write(entry + "\n")
+    auto = os.path.join(mu.media, "auto")
+    os.makedirs(auto, exist_ok=True)
+    am = spawn(["setsid", "/usr/sbin/automount", "-f", "-C", master],
+               env=dict(os.environ, MEDIAD_CONFIG=mu.conf),
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not wait_mounts(lambda ls: any(l.split()[4] == auto and " autofs " in l for l in ls)):
+        raise RuntimeError("flush: automount did not mount its autofs directory")
+    img = os.path.join(TMP, "BENCH_FLUSH.img")
+    with open(img, "wb") as f:
+        f.truncate(300 << 20)
+    sh("mkfs.ext4", "-q", "-F", "-L", "BENCH_FLUSH", img)
+    dev = attach(img)
+    if not wait_dir([mu.list], lambda: "BENCH_FLUSH" in mu.names("BENCH_FLUSH")):
+        raise RuntimeError("flush medium not published")
+    ml = [os.path.join(BUILD, "medialist"), "-c", mu.conf]
+    medium = os.path.join(mu.list, "BENCH_FLUSH")
+    chunk = os.urandom(1 << 20)
+    log(f"flush: {n} unmounts a size, after writing 8 and 64 MiB through the list")
+    for mib in (8, 64):
+        secs, walls, nbytes = [], [], []
+        for i in range(n):
+            # a new name each time: ext4 writes a file truncated and written
+            # again at its close (auto_da_alloc), which would leave the
+            # flush nothing to do
+            for old in os.listdir(medium):  # following the link mounts it
+                if old.startswith("data"):
+                    os.unlink(os.path.join(medium, old))
+            with open(os.path.join(medium, f"data{mib}.{i}"), "wb") as f:
+                for _ in range(mib):
+                    f.write(chunk)
+            t0 = time.perf_counter()
+            r = json.loads(out(*ml, "-J", "unmount", "BENCH_FLUSH"))
+            walls.append((time.perf_counter() - t0) * 1e6)
+            if not r["ok"] or r["flush_seconds"] is None:
+                raise RuntimeError(f"unmount reported no flush: {r}")
+            secs.append(r["flush_seconds"] * 1e6)
+            nbytes.append(r["flush_bytes"])
+        Fl[f"{mib}MiB"] = dict(stats(secs), bytes_median=sorted(nbytes)[(n - 1) // 2],
+                               unmount_wall=stats(walls))
+        m = Fl[f"{mib}MiB"]
+        m["MiB_per_s"] = round(m["bytes_median"] / (1 << 20) / (m["median_ms"] / 1000), 1) \
+            if m["median_ms"] else None
+    # the poll's cost: mediad's CPU over a few seconds with the medium
+    # mounted read-write and idle, beside the same time with nothing mounted
+    secs = reps("poll_s")
+    dbg = os.path.join(TMP, "debug")
+    os.makedirs(dbg)
+    sh("mount", "-t", "debugfs", "none", dbg)  # this namespace's own
+    P = Fl["poll"] = {}
+    for src, ddir in (("meminfo", "none"), ("bdi", dbg), ("meminfo", "none"), ("bdi", dbg)):
+        with open(mu.conf) as f:
+            conf = [l for l in f if not l.startswith("debugfs_dir")]
+        with open(mu.conf, "w") as f:
+            f.writelines(conf + [f"debugfs_dir = {ddir}\n"])
+        os.kill(mu.p.pid, signal.SIGHUP)
+        for _ in range(20):  # the reload and its rescan of every block device
+            c0 = cpu_ns(mu.p.pid)
+            time.sleep(0.5)
+            if cpu_ns(mu.p.pid) - c0 < 1000000:
+                break
+        idle0 = cpu_ns(mu.p.pid)
+        time.sleep(secs)
+        idle = cpu_ns(mu.p.pid) - idle0
+        fd = os.open(medium, os.O_RDONLY | os.O_DIRECTORY)  # held: stays mounted
+        rec = os.path.join(mu.state, "media", "BENCH_FLUSH")
+        wait_dir([os.path.join(mu.state, "media")],
+                 lambda: f"dirty_source={src}\n" in open(rec).read(), timeout=10)
+        c0 = cpu_ns(mu.p.pid)
+        time.sleep(secs)
+        busy = cpu_ns(mu.p.pid) - c0
+        os.close(fd)
+        p = P.setdefault(src, {"busy_ns": 0, "idle_ns": 0, "secs": 0})
+        p["busy_ns"] += busy
+        p["idle_ns"] += idle
+        p["secs"] += secs
+        p["cpu_us_per_s_mounted"] = round(p["busy_ns"] / 1000 / p["secs"], 1)
+        p["cpu_us_per_s_unmounted"] = round(p["idle_ns"] / 1000 / p["secs"], 1)
+        p["us_per_poll"] = round((p["busy_ns"] - p["idle_ns"]) / 1000 / (p["secs"] / 0.25), 1)
+        out(*ml, "unmount", "BENCH_FLUSH")
+    sh("umount", dbg)
+    detach(dev)
+    stop(am)
+    mu.stop()
+
+
 def coldplug_phase(R, ud):
     C = R["coldplug"]
     tmpl = os.path.join(TMP, "cold.img")
@@ -850,6 +963,21 @@ def table(R):
     row("shell map KEY", L["shell_map"])
     row("/bin/true (fork/exec floor)", L["fork_exec_floor_true"])
     lines += rows
+    Fl = R["flush"]
+    lines += ["", "3b. flush before unmount (medialist unmount's syncfs, ext4 on a loop device)",
+              hdr]
+    rows.clear()
+    for mib in (8, 64):
+        m = Fl.get(f"{mib}MiB")
+        if m:
+            row(f"{mib} MiB dirty: syncfs", m, None, f"{m['bytes_median']} bytes written, "
+                f"{m['MiB_per_s']} MiB/s")
+            row(f"{mib} MiB dirty: whole medialist unmount", m["unmount_wall"])
+    lines += rows
+    for src, p in Fl.get("poll", {}).items():
+        lines.append(f"  dirty-data poll, {src} source: mediad {p['cpu_us_per_s_mounted']} us CPU/s "
+                     f"with a medium mounted rw, {p['cpu_us_per_s_unmounted']} us/s with none "
+                     f"({p['us_per_poll']} us a poll)")
     C = R["coldplug"]
     lines += ["", "4. coldplug (mediad exec -> all published)", hdr]
     rows.clear()
@@ -911,8 +1039,16 @@ def main():
     signal.signal(signal.SIGHUP, on_signal)
     t_start = time.monotonic()
     R = {"smoke": SMOKE, "machine": machine(), "plug_to_visible": {}, "first_access": {},
-         "lookup": {}, "coldplug": {}, "storm": {}, "footprint": {}}
+         "lookup": {}, "flush": {}, "coldplug": {}, "storm": {}, "footprint": {}}
     TMP = tempfile.mkdtemp(prefix="mediad-bench.")
+    if FLUSH_ONLY:
+        try:
+            link_mount_helper()
+            flush_phase(R)
+            print(json.dumps(R["flush"], indent=2))
+            return 0
+        finally:
+            cleanup()
     try:
         build_helpers()
         link_mount_helper()
@@ -935,6 +1071,7 @@ def main():
         access_phase(R, mu, ud)
         mu.stop()
         mk.stop()
+        flush_phase(R)
         coldplug_phase(R, ud)
         storm_phase(R, ud)
         resume(ud)
