@@ -7,7 +7,9 @@
 
 H=$T/hooks
 mkdir -p "$H"
-printf 'hooks_dir = %s\nhook_timeout = 2\n' "$H" >> "$CONF"
+# 4 s: long enough that, under load, the next medium is published and
+# checked before the hanging hook is killed
+printf 'hooks_dir = %s\nhook_timeout = 4\n' "$H" >> "$CONF"
 cat > "$H/10-log" <<HOOK
 #!/bin/sh
 echo "\$1|\$MEDIAD_EVENT|\$MEDIAD_NAME|\$MEDIAD_DEVNAME|\$MEDIAD_LABEL|\$MEDIAD_FSTYPE|\$MEDIAD_MOUNTPOINT|\$MEDIAD_PATH" >> "$T/hooklog"
@@ -66,7 +68,7 @@ attach NX "$T/n.img"
 check "publication goes on while a hook hangs" wait_link NEXT 1
 check "the hang is not over yet at that point" sh -c "! grep -q 'killed' '$LOG'"
 check "the hanging hook is killed after hook_timeout" \
-	wait_until 10 "$T" grep -q "hook 15-hang (add HANG) still running after 2 s: killed" "$LOG"
+	wait_until 10 "$T" grep -q "hook 15-hang (add HANG) still running after 4 s: killed" "$LOG"
 check "its child is killed too" wait_until 5 "$T" sh -c "! kill -0 \$(cat '$T/hang_child') 2>/dev/null"
 check "the hooks after it still run, in order" wait_until 10 "$T" grep -q "second add HANG" "$T/hooklog"
 check "and the next medium's hooks after that" wait_until 10 "$T" grep -q "second add NEXT" "$T/hooklog"
