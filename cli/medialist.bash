@@ -11,7 +11,7 @@ _medialist()
 	}
 	case $prev in
 	-o|--output)
-		COMPREPLY=($(compgen -W "NAME DEVICE TYPE SIZE BUS STATE SAFE LABEL UUID VENDOR MODEL SERIAL MOUNTPOINT OPTIONS RO RM KNAME DEVNUM REASON USAGE MOUNTTYPE" -- "${cur##*,}"))
+		COMPREPLY=($(compgen -W "NAME DEVICE TYPE SIZE BUS STATE SAFE LABEL UUID VENDOR MODEL SERIAL MOUNTPOINT OPTIONS RO RM KNAME DEVNUM REASON USAGE MOUNTTYPE NOTE" -- "${cur##*,}"))
 		return ;;
 	-c|--config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	-s|--state-dir|-m|--media-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;

@@ -35,6 +35,7 @@ static void usage(FILE *f)
 		"  -V, --version          show the version\n\n"
 		"Columns: NAME DEVICE TYPE SIZE BUS STATE SAFE LABEL UUID VENDOR MODEL\n"
 		"         SERIAL MOUNTPOINT OPTIONS RO RM KNAME DEVNUM REASON USAGE MOUNTTYPE\n"
+		"         NOTE (why the last mount went as it did)\n"
 		"Exit status: 0 done, 1 refused or failed, 2 usage error.\n",
 		CONFIG_DEFAULT_PATH);
 }
