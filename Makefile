@@ -125,10 +125,10 @@ fuzz-smoke:
 	$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk fuzz-build
 	tests/fuzz/run 4
 
-# The long runs, not part of `make check`: storm.t with STRESS_CYCLES
-# detach/attach cycles under valgrind on both event sources (`make check`
-# runs it with storm.t's short default), then every fuzz target for
-# STRESS_FUZZ_SECONDS.
+# The long runs: storm.t with STRESS_CYCLES detach/attach cycles under
+# valgrind on both event sources (`make check` runs the same count,
+# `make check-quick` storm.t's short default), then every fuzz target for
+# STRESS_FUZZ_SECONDS (not part of `make check`).
 STRESS_CYCLES ?= 2000
 STRESS_FUZZ_SECONDS ?= 600
 stress: all
@@ -138,10 +138,11 @@ stress: all
 # Quick loop for development: everything on the host, no QEMU.
 check-quick: all unit asan clang-build cppcheck clang-tidy integration
 
-# Everything, as CI runs it: host tests, short fuzz and bench runs, the
-# QEMU end-to-end suite, and the live CD built and booted.
+# Everything, as CI runs it: host tests (the storm at its full 2,000
+# cycles, as issue 8 asks), short fuzz and bench runs, the QEMU
+# end-to-end suite, and the live CD built and booted.
 check: deps
-	$(MAKE) --no-print-directory check-quick
+	STORM_CYCLES=$(STRESS_CYCLES) $(MAKE) --no-print-directory check-quick
 	$(MAKE) --no-print-directory fuzz-smoke
 	$(MAKE) --no-print-directory bench-smoke
 	$(MAKE) --no-print-directory e2e
