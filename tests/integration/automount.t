@@ -36,8 +36,11 @@ check "the record's mountpoint follows the mount" \
 check "after expire_timeout idle, automount unmounts it" \
 	wait_until 20 "$STATE/media" rec_is KEYCHAIN mountpoint ""
 check "and it is really unmounted" not_mounted "$MEDIA/auto/KEYCHAIN"
-check "the written file is on the medium (fsck clean, file present)" \
-	sh -c "e2fsck -n '$A' >/dev/null 2>&1 && debugfs -R 'cat new.txt' '$A' 2>/dev/null | grep -q 'written through'"
+e2fsck -n "$A" > "$T/fsck.out" 2>&1; fsck_st=$?
+debugfs -R 'cat new.txt' "$A" > "$T/debugfs.out" 2>&1
+fsck_ok() { [ "$fsck_st" -eq 0 ] && grep -q 'written through' "$T/debugfs.out"; }
+check "the written file is on the medium (fsck clean, file present)" fsck_ok
+fsck_ok || diag "e2fsck -n exit $fsck_st: $(tr '\n' ' ' < "$T/fsck.out") debugfs: $(tr '\n' ' ' < "$T/debugfs.out") mountinfo lines for $A: $(grep -c "$A" /proc/self/mountinfo)"
 
 # read-only media: squashfs by type, a write-protected device by sysfs ro
 attach S "$T/s.img"
