@@ -28,7 +28,9 @@ start_automount
 attach A "$T/a.img"
 wait_link SAFEME
 check "not mounted: safe" rec_is SAFEME safe 1
-ML watch > "$T/watch" 2>&1 & EXTRA_PIDS="$EXTRA_PIDS $!"
+# the binary itself, not the ML function: $! must be medialist, or the
+# kill at exit hits a subshell and leaves medialist running
+"$BUILD/medialist" -c "$CONF" watch > "$T/watch" 2>&1 & EXTRA_PIDS="$EXTRA_PIDS $!"
 
 # a shell whose working directory is on the medium keeps it mounted
 (cd "$MEDIA/list/SAFEME/" && exec sleep 600) & HOLD=$!
