@@ -45,6 +45,7 @@ stop_mediad
 # harness's default, $T); an image elsewhere is not looked at
 start_mediad
 OUTSIDE=$(mktemp /var/tmp/mediad-outside.XXXXXX)
+OWN_IMAGES=$OUTSIDE # outside $T: the cleanup must still know it is ours
 mkimg "$OUTSIDE" ext4 OUTSIDER
 attach OL "$OUTSIDE"
 rm -f "$OUTSIDE"
