@@ -51,7 +51,7 @@ cleanup() {
 		sed 's/^/# /' "$LOG" | tail -60
 		if [ -f "$T/automount.log" ]; then
 			echo "# --- automount log ---"
-			sed 's/^/# /' "$T/automount.log" | tail -30
+			sed 's/^/# /' "$T/automount.log" | tail -150
 		fi
 	fi
 	rm -rf "$T"
