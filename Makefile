@@ -36,7 +36,7 @@ DAEMON_SRC := daemon/main.c daemon/events.c daemon/monitor.c daemon/device.c \
               daemon/probe.c daemon/policy.c daemon/media.c daemon/publish.c \
               daemon/mounts.c daemon/watch.c daemon/mediapoll.c daemon/probejob.c daemon/optical.c \
               daemon/control.c daemon/hooks.c daemon/notify.c daemon/mountreport.c \
-              daemon/dirty.c
+              daemon/dirty.c daemon/idleflush.c
 CLI_SRC    := cli/medialist.c cli/state.c cli/table.c cli/jsonout.c cli/watch.c \
               cli/actions.c
 CLI_LIBS   := -linotifytools

@@ -13,6 +13,9 @@
  * A journal commits what writeback allocated a few seconds after the
  * pages are clean, with nothing in these counters: a medium is called
  * safe only after it has stayed clean for the journal's commit interval.
+ * After syncfs the block device's own inode stays listed, with clean
+ * pages, until the kernel's next periodic writeback (up to 35 s): after
+ * mediad's own flush (idleflush.c) such leftovers are not counted.
  * Never blocks: a poll reads a few small files from sysfs, debugfs and
  * procfs, which never wait for a device. Never mounts debugfs itself:
  * systemd mounts it by default; where it is absent the answer is the
@@ -21,11 +24,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "flush.h"
+#include "idleflush.h"
 #include "log.h"
 #include "mediad.h"
 
@@ -79,13 +85,18 @@ static void disk_of(unsigned maj, unsigned min, char out[32])
 	}
 }
 
-/* 1 when bdi NAME has dirty or writeback data, 0 when not, -errno when
- * debugfs does not tell. */
-static int bdi_dirty(const char *debugfs, const char *name)
+/* What the kernel says is still on its way to one medium's device. */
+struct counters {
+	long long pages_kb;   /* dirty + under writeback, kB */
+	long long inodes;     /* on b_dirty, b_io, b_more_io (per device only) */
+	bool per_device;      /* debugfs's bdi counters, else /proc/meminfo's */
+};
+
+/* Adds bdi NAME's counters to *c; -errno when debugfs does not tell. */
+static int bdi_read(const char *debugfs, const char *name, struct counters *c)
 {
 	char path[400], buf[1024] = "";
 	long long wb, rec, b_dirty, b_io, b_more;
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 
 	if (snprintf(path, sizeof(path), "%s/bdi/%s/stats", debugfs, name) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
@@ -98,21 +109,23 @@ static int bdi_dirty(const char *debugfs, const char *name)
 	b_more = value_of(buf, "b_more_io");
 	if (wb < 0 || rec < 0 || b_dirty < 0 || b_io < 0 || b_more < 0)
 		return -EPROTO;
-	return b_dirty + b_io + b_more > 0 ||
-	       wb + rec > BDI_SLACK_KB_PER_CPU * (ncpu > 0 ? ncpu : 1);
+	c->pages_kb += wb + rec;
+	c->inodes += b_dirty + b_io + b_more;
+	return 0;
 }
 
 /* The backing devices that hold a mount's dirty pages: the disk's own,
  * and the filesystem's where it has one (btrfs: linked from its sysfs
  * directory; FUSE block filesystems such as ntfs-3g: "MAJ:MIN-fuseblk"). */
-static int bdis_dirty(const char *debugfs, const struct record *r, const char *fstype)
+static int bdis_read(const char *debugfs, const struct record *r, const char *fstype,
+		     struct counters *c)
 {
 	char disk[32], name[300], path[300];
-	int d, any;
+	int d;
 
 	disk_of(r->devmajor, r->devminor, disk);
-	if ((any = bdi_dirty(debugfs, disk)) < 0)
-		return any;
+	if ((d = bdi_read(debugfs, disk, c)) < 0)
+		return d;
 	if (!strcmp(fstype, "btrfs")) {
 		char link[300];
 		ssize_t n;
@@ -126,31 +139,30 @@ static int bdis_dirty(const char *debugfs, const struct record *r, const char *f
 	} else if (!strcmp(fstype, "fuseblk")) {
 		snprintf(name, sizeof(name), "%u:%u-fuseblk", r->devmajor, r->devminor);
 	} else {
-		return any;
+		return 0;
 	}
-	if ((d = bdi_dirty(debugfs, name)) < 0)
-		return d;
-	return any || d;
+	return bdi_read(debugfs, name, c);
 }
 
-static bool meminfo_dirty(void)
+static void meminfo_read(struct counters *c)
 {
 	char buf[4096] = "";
 
-	if (read_small("/proc/meminfo", buf, sizeof(buf)) <= 0)
-		return true; /* cannot tell: not safe */
-	return value_of(buf, "Dirty") > 0 || value_of(buf, "Writeback") > 0;
+	c->pages_kb = 1; /* cannot tell: not safe */
+	if (read_small("/proc/meminfo", buf, sizeof(buf)) > 0)
+		c->pages_kb = value_of(buf, "Dirty") + value_of(buf, "Writeback");
 }
 
-static bool inflight_writes(const struct record *r)
+static unsigned inflight_writes(const struct record *r)
 {
 	char disk[32], path[80], buf[64];
 	unsigned rd, wr;
 
 	disk_of(r->devmajor, r->devminor, disk);
 	snprintf(path, sizeof(path), "/sys/dev/block/%s/inflight", disk);
-	return read_small(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%u %u", &rd, &wr) == 2 &&
-	       wr > 0;
+	if (read_small(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%u %u", &rd, &wr) == 2)
+		return wr;
+	return 0;
 }
 
 /* Seconds a filesystem may keep metadata only in memory after its pages
@@ -171,80 +183,160 @@ static double settle_secs(const char *fstype, unsigned commit, bool global)
 	return s > least ? s : least;
 }
 
+/* Reads the counters for e's mount (fstype as mounted); false when e is
+ * not mounted read-write, so nothing can be waiting. */
+static bool read_counters(struct mediad *md, struct medium *e, struct counters *c,
+			  const char **fstype, unsigned *commit)
+{
+	bool rw = false;
+
+	memset(c, 0, sizeof(*c));
+	*fstype = "";
+	*commit = 0;
+	if (!e->rec.mountpoint[0] ||
+	    !mounts_get(&md->mounts, e->rec.mountpoint, fstype, &rw, commit) || !rw)
+		return false;
+	c->per_device = strcmp(md->cfg.debugfs_dir, "none") &&
+			bdis_read(md->cfg.debugfs_dir, &e->rec, *fstype, c) == 0;
+	if (!c->per_device) {
+		memset(c, 0, sizeof(*c));
+		meminfo_read(c);
+	}
+	return true;
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	return (h ^ v) * 0x100000001b3ULL; /* FNV-1a's prime, a word at a time */
+}
+
 bool dirty_assess(struct mediad *md, struct medium *e, bool fresh)
 {
 	struct record *r = &e->rec;
-	const char *fstype = "", *src = "bdi";
-	bool rw = false, dirty;
-	unsigned commit = 0;
+	struct counters c;
+	const char *fstype;
+	unsigned commit, writes;
 	double now = ev_now(md->loop);
-	int d = -ENOENT;
+	uint64_t activity;
+	bool dirty;
 
 	if (!e->offered)
 		return false;
-	if (!r->mountpoint[0] || !mounts_get(&md->mounts, r->mountpoint, &fstype, &rw, &commit) ||
-	    !rw) {
+	if (!read_counters(md, e, &c, &fstype, &commit)) {
 		/* nothing can be waiting to be written */
 		r->safe = true;
 		r->dirty_source[0] = '\0';
 		e->clean_since = 0;
+		e->synced = false;
+		e->stale_inodes = 0;
+		e->activity = e->flushed_activity = 0;
 		return false;
 	}
-	if (strcmp(md->cfg.debugfs_dir, "none"))
-		d = bdis_dirty(md->cfg.debugfs_dir, r, fstype);
-	if (d < 0) {
-		src = "meminfo";
-		dirty = meminfo_dirty();
+	writes = inflight_writes(r);
+	if (c.per_device) {
+		/* what mediad's own flush left listed is excused until the
+		 * kernel's periodic writeback takes it off (within
+		 * dirty_expire + dirty_writeback, 35 s): the excuse shrinks
+		 * with the list and never grows back */
+		if (c.inodes < e->stale_inodes)
+			e->stale_inodes = c.inodes;
+		dirty = c.inodes > e->stale_inodes ||
+			c.pages_kb > BDI_SLACK_KB_PER_CPU * md->dirty.ncpu;
 	} else {
-		dirty = d > 0;
+		dirty = c.pages_kb > 0;
 	}
-	dirty = dirty || inflight_writes(r);
-	snprintf(r->dirty_source, sizeof(r->dirty_source), "%s", src);
+	dirty = dirty || writes > 0;
+	snprintf(r->dirty_source, sizeof(r->dirty_source), "%s", c.per_device ? "bdi" : "meminfo");
+	activity = mix(mix(mix(mix(0xcbf29ce484222325ULL, (uint64_t)c.pages_kb),
+			       (uint64_t)c.inodes), writes),
+		       (uint64_t)flush_written(r->devmajor, r->devminor));
+	if (activity != e->activity) {
+		e->activity = activity;
+		e->quiet_since = now;
+	}
 	if (dirty) {
 		r->safe = false;
 		e->clean_since = 0;
-	} else if (fresh) {
-		/* just mounted and nothing written yet: a mount's own
-		 * writes (journal replay) are done before it returns */
+		e->synced = false;
+	} else if (fresh || e->synced) {
+		/* just mounted, nothing written yet (a mount's own writes,
+		 * journal replay, are done before it returns); or flushed by
+		 * syncfs, which commits the journal, and clean since */
 		r->safe = true;
-		e->clean_since = now;
+		if (e->clean_since == 0)
+			e->clean_since = now;
 	} else {
 		if (e->clean_since == 0)
 			e->clean_since = now;
-		r->safe = now - e->clean_since >= settle_secs(fstype, commit, d < 0);
+		r->safe = now - e->clean_since >= settle_secs(fstype, commit, !c.per_device);
 	}
 	return true;
+}
+
+void dirty_flushed(struct mediad *md, struct medium *e)
+{
+	struct counters c;
+	const char *fstype;
+	unsigned commit;
+
+	if (!read_counters(md, e, &c, &fstype, &commit))
+		return;
+	/* What the kernel still lists with no page left to write and no
+	 * write in flight, right after syncfs wrote everything: the block
+	 * device's own inode keeps its dirty mark, with clean pages, until
+	 * the flusher's next periodic pass (seen: 30 s after a syncfs, and
+	 * after a sync too). Not counted until the number rises. */
+	if (c.per_device && c.pages_kb <= BDI_SLACK_KB_PER_CPU * md->dirty.ncpu &&
+	    inflight_writes(&e->rec) == 0) {
+		e->stale_inodes = c.inodes;
+	}
+	e->synced = true;
+	dirty_update(md, e);
+	e->flushed_activity = e->activity;
+}
+
+bool dirty_update(struct mediad *md, struct medium *e)
+{
+	bool was = e->rec.safe, needed;
+	char src[sizeof(e->rec.dirty_source)];
+	int r;
+
+	memcpy(src, e->rec.dirty_source, sizeof(src));
+	needed = dirty_assess(md, e, false);
+	if (was == e->rec.safe && !strcmp(src, e->rec.dirty_source))
+		return needed;
+	if ((r = publish_write(&md->pub, e)) < 0)
+		log_err("%s (%s): cannot publish: %s", e->rec.name, e->rec.devname, strerror(-r));
+	if (was != e->rec.safe) {
+		log_info("%s (%s) %s (%s)", e->rec.name, e->rec.devname,
+			 e->rec.safe ? "clean: safe to remove"
+				     : "has data waiting to be written: not safe to remove",
+			 e->rec.dirty_source[0] ? e->rec.dirty_source : "not mounted read-write");
+		hooks_emit(&md->hooks, e->rec.safe ? "clean" : "dirty", &e->rec);
+	}
+	return needed;
 }
 
 static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct mediad *md = w->data;
 	bool needed = false;
+	double now = ev_now(loop);
 
 	(void)revents;
 	for (size_t i = 0; i < md->media.n; i++) {
 		struct medium *e = md->media.v[i];
-		bool was = e->rec.safe;
-		char src[sizeof(e->rec.dirty_source)];
-		int r;
 
 		/* (no name yet: not published before coldplug names it) */
 		if (!e->offered || !e->rec.mountpoint[0] || !e->rec.name[0])
 			continue;
-		memcpy(src, e->rec.dirty_source, sizeof(src));
-		needed |= dirty_assess(md, e, false);
-		if (was == e->rec.safe && !strcmp(src, e->rec.dirty_source))
-			continue;
-		if ((r = publish_write(&md->pub, e)) < 0)
-			log_err("%s (%s): cannot publish: %s", e->rec.name, e->rec.devname,
-				strerror(-r));
-		if (was != e->rec.safe) {
-			log_info("%s (%s) %s (%s)", e->rec.name, e->rec.devname,
-				 e->rec.safe ? "clean: safe to remove"
-					     : "has data waiting to be written: not safe to remove",
-				 e->rec.dirty_source[0] ? e->rec.dirty_source : "not mounted read-write");
-			hooks_emit(&md->hooks, e->rec.safe ? "clean" : "dirty", &e->rec);
-		}
+		needed |= dirty_update(md, e);
+		/* not safe, and nothing has changed for flush_idle seconds
+		 * since mediad last flushed it: the writer is done */
+		if (md->cfg.flush_idle && !e->rec.safe && !e->flush_serial &&
+		    e->activity != e->flushed_activity &&
+		    now - e->quiet_since >= (double)md->cfg.flush_idle)
+			idleflush_start(md, e);
 	}
 	if (!needed) {
 		ev_timer_stop(loop, w);
@@ -255,6 +347,9 @@ static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 
 void dirty_init(struct mediad *md)
 {
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+
+	md->dirty.ncpu = ncpu > 0 ? ncpu : 1;
 	ev_timer_init(&md->dirty.timer, on_poll, DIRTY_POLL_SECS, DIRTY_POLL_SECS);
 	md->dirty.timer.data = md;
 	md->dirty.running = false;

@@ -16,6 +16,7 @@ struct medium;
 struct dirty {
 	ev_timer timer;
 	bool running;
+	long ncpu; /* the bdi counters' per-cpu slack scales with it */
 };
 
 void dirty_init(struct mediad *md);
@@ -25,6 +26,15 @@ void dirty_init(struct mediad *md);
  * just mounted, so a clean answer needs no settling time. Returns true
  * when e needs polling (mounted read-write). */
 bool dirty_assess(struct mediad *md, struct medium *e, bool fresh);
+
+/* dirty_assess, then publishes e and tells the log and the hooks when
+ * the answer changed. Returns what dirty_assess returns. */
+bool dirty_update(struct mediad *md, struct medium *e);
+
+/* mediad's own flush of e (idleflush.c) succeeded: counts what the
+ * kernel still lists as dirty with nothing left to write as left over,
+ * takes e as synced, and updates it. */
+void dirty_flushed(struct mediad *md, struct medium *e);
 
 /* After a mount change or a new medium: starts the poll if some medium is
  * mounted (it stops itself once none is mounted read-write). */

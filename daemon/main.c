@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <libudev.h>
 
+#include "idleflush.h"
 #include "log.h"
 #include "mediad.h"
 #include "monitor.h"
@@ -517,6 +518,7 @@ int main(int argc, char **argv)
 	control_close(&md.control);
 	hooks_stop(&md.hooks);
 	dirty_stop(&md);
+	idleflush_stop_all(&md);
 	probejob_stop_all(&md);
 	events_stop(&md);
 	log_info("stopped after %lu events, %lu rescans", md.events, md.rescans);

@@ -53,13 +53,12 @@ struct medium *media_add(struct media *m, dev_t devnum, bool offered,
 		m->v = v;
 		m->cap = cap;
 	}
-	e = malloc(sizeof(*e));
+	e = calloc(1, sizeof(*e));
 	if (!e)
 		return NULL;
 	e->devnum = devnum;
 	e->offered = offered;
 	e->rec = *rec;
-	e->clean_since = 0;
 	m->v[m->n++] = e;
 	return e;
 }

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "record.h"
@@ -17,6 +18,17 @@ struct medium {
 	/* daemon/dirty.c: when the medium was first seen with nothing left
 	 * to write (ev_now), 0 while it is not */
 	double clean_since;
+	/* daemon/dirty.c and idleflush.c: the activity seen by the last
+	 * poll (counters and the device's write count, hashed) and since
+	 * when it has not changed; the activity when mediad's own flush
+	 * last ended; inodes the kernel still lists as dirty though that
+	 * flush wrote them (not counted until the number rises); whether
+	 * nothing was dirty since that flush; the running flush's serial */
+	uint64_t activity, flushed_activity;
+	double quiet_since;
+	long long stale_inodes;
+	bool synced;
+	unsigned flush_serial; /* 0: no flush running */
 };
 
 struct media {

@@ -45,6 +45,8 @@ struct mediad {
 	struct hooks hooks;
 	ev_stat config_stat;
 	struct dirty dirty;       /* safe-to-remove poll (daemon/dirty.c) */
+	struct flush_job *flushes; /* daemon/idleflush.c: running */
+	unsigned flush_serial_next;
 };
 
 /* A probe child answered (or timed out: retry says whether this was the

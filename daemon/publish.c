@@ -148,11 +148,17 @@ static int write_atomic(int dirfd, const char *file, const char *buf, size_t len
 	return r;
 }
 
+/* A link that already says target is left alone: records are rewritten
+ * on every state change (mount, dirty, clean), and replacing an unchanged
+ * link would only make directory readers race a rename for nothing. */
 static int link_atomic(int dirfd, const char *name, const char *target)
 {
-	char tmp[NAME_BUF + 16];
+	char tmp[NAME_BUF + 16], cur[NAME_BUF + 16];
+	ssize_t n = readlinkat(dirfd, name, cur, sizeof(cur));
 	int r = 0;
 
+	if (n >= 0 && (size_t)n == strlen(target) && !memcmp(cur, target, (size_t)n))
+		return 0;
 	snprintf(tmp, sizeof(tmp), ".tmp-%s", name);
 	unlinkat(dirfd, tmp, 0);
 	if (symlinkat(target, dirfd, tmp) < 0)
@@ -243,7 +249,9 @@ int publish_read_report(struct publisher *p, const struct medium *e, struct reco
 	return read_record(p->mounts_fd, dev, rep);
 }
 
-static void load_dir(int dirfd, struct media *m)
+/* Calls fn for every entry of dirfd but "." and "..", on a private
+ * copy of the descriptor (so the walk never moves dirfd's own offset). */
+static void walk_dir(int dirfd, void (*fn)(int dirfd, const char *file, void *arg), void *arg)
 {
 	int fd = dup(dirfd);
 	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
@@ -255,22 +263,25 @@ static void load_dir(int dirfd, struct media *m)
 		return;
 	}
 	rewinddir(dir);
-	while ((de = readdir(dir))) {
-		struct record rec;
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (read_record(dirfd, de->d_name, &rec) == 0 &&
-		    !strcmp(rec.name, de->d_name) && name_is_valid(rec.name))
-			media_add_hint(m, &rec);
-	}
+	while ((de = readdir(dir)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			fn(dirfd, de->d_name, arg);
 	closedir(dir);
+}
+
+static void load_hint(int dirfd, const char *file, void *arg)
+{
+	struct record rec;
+
+	if (file[0] != '.' && read_record(dirfd, file, &rec) == 0 &&
+	    !strcmp(rec.name, file) && name_is_valid(rec.name))
+		media_add_hint(arg, &rec);
 }
 
 void publish_load_hints(struct publisher *p, struct media *m)
 {
-	load_dir(p->media_fd, m);
-	load_dir(p->previous_fd, m);
+	walk_dir(p->media_fd, load_hint, m);
+	walk_dir(p->previous_fd, load_hint, m);
 }
 
 typedef bool (*keep_fn)(const struct media *m, const char *file);
@@ -312,28 +323,26 @@ static bool keep_none(const struct media *m, const char *file)
 	return false;
 }
 
+struct sweep {
+	const struct media *m;
+	keep_fn keep;
+};
+
+static void sweep_one(int dirfd, const char *file, void *arg)
+{
+	const struct sweep *sw = arg;
+
+	if (sw->keep(sw->m, file))
+		return;
+	if (unlinkat(dirfd, file, 0) < 0 && errno == EISDIR)
+		log_warn("leaving directory %s in place: mediad never made it", file);
+}
+
 static void sweep_dir(int dirfd, const struct media *m, keep_fn keep)
 {
-	int fd = dup(dirfd);
-	DIR *dir = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *de;
+	struct sweep sw = { m, keep };
 
-	if (!dir) {
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	rewinddir(dir);
-	while ((de = readdir(dir))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (keep(m, de->d_name))
-			continue;
-		if (unlinkat(dirfd, de->d_name, 0) < 0 && errno == EISDIR)
-			log_warn("leaving directory %s in place: mediad never made it",
-				 de->d_name);
-	}
-	closedir(dir);
+	walk_dir(dirfd, sweep_one, &sw);
 }
 
 void publish_sweep(struct publisher *p, const struct media *m)

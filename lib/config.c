@@ -27,6 +27,7 @@ void config_defaults(struct config *c)
 	c->hook_timeout = 10;
 	c->probe_timeout = 10;
 	strcpy(c->debugfs_dir, "/sys/kernel/debug");
+	c->flush_idle = 1;
 }
 
 static int set_uint(unsigned *u, const char *v, unsigned min, unsigned max)
@@ -177,6 +178,8 @@ int config_set(struct config *c, const char *key, const char *v, char *err)
 		return set_uint(&c->hook_timeout, v, 1, 3600) < 0 ? badval(key, v, err) : 0;
 	if (!strcmp(key, "probe_timeout"))
 		return set_uint(&c->probe_timeout, v, 1, 600) < 0 ? badval(key, v, err) : 0;
+	if (!strcmp(key, "flush_idle"))
+		return set_uint(&c->flush_idle, v, 0, 3600) < 0 ? badval(key, v, err) : 0;
 	if (!strcmp(key, "hooks_dir"))
 		return set_path(c->hooks_dir, sizeof(c->hooks_dir), v, err, key);
 	if (!strcmp(key, "debugfs_dir")) {

@@ -44,6 +44,10 @@ struct config {
 	 * stats); "none", or a directory without bdi/, means the global
 	 * counters of /proc/meminfo (daemon/dirty.c) */
 	char debugfs_dir[256];
+	/* seconds without write activity after which mediad flushes a
+	 * medium that is mounted read-write and still has data to write;
+	 * 0: never, the kernel's own writeback only (daemon/idleflush.c) */
+	unsigned flush_idle;
 };
 
 void config_defaults(struct config *c);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 
 static double now(void)
 {
@@ -43,6 +45,32 @@ int64_t flush_written(unsigned maj, unsigned min)
 	return (int64_t)(v[6] * 512ULL);
 }
 
+int flush_open_mounted(const char *mountpoint)
+{
+	struct statfs sfs;
+	int path_fd, fd;
+
+	/* O_PATH walks into what is mounted there but never triggers an
+	 * automount (O_DIRECTORY would: the kernel treats it as a walk
+	 * into the directory), so an expired medium is not mounted again
+	 * just to be flushed. syncfs() then needs a real open file: "." of
+	 * it, which crosses no mount point. */
+	path_fd = open(mountpoint, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (path_fd < 0)
+		return -errno;
+	if (fstatfs(path_fd, &sfs) < 0) {
+		fd = -errno;
+	} else if (sfs.f_type == AUTOFS_SUPER_MAGIC) {
+		fd = -ENOENT; /* automount's directory: nothing mounted */
+	} else {
+		fd = openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			fd = -errno;
+	}
+	close(path_fd);
+	return fd;
+}
+
 int flush_mount(const char *mountpoint, unsigned maj, unsigned min,
 		struct flush_result *fr)
 {
@@ -52,10 +80,9 @@ int flush_mount(const char *mountpoint, unsigned maj, unsigned min,
 
 	if (!mountpoint || !*mountpoint)
 		return 0;
-	/* O_PATH would not do: syncfs() needs a real open file */
-	fd = open(mountpoint, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = flush_open_mounted(mountpoint);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return fd == -ENOENT ? 0 : fd;
 	before = flush_written(maj, min);
 	t0 = now();
 	if (syncfs(fd) < 0)

@@ -19,6 +19,11 @@ struct flush_result {
  * 512-byte sectors), or -1 when sysfs does not say. */
 int64_t flush_written(unsigned maj, unsigned min);
 
+/* A descriptor (O_RDONLY) of the root of what is mounted on mountpoint,
+ * for syncfs(); -ENOENT when nothing is (only automount's directory is
+ * there: it is never triggered), or another -errno. */
+int flush_open_mounted(const char *mountpoint);
+
 /* syncfs() on the filesystem mounted on mountpoint; the bytes are those
  * written to device MAJ:MIN (the disk or partition that holds it) during
  * the call. Adds to *fr (zero it first). Not mounted: nothing, 0. Returns

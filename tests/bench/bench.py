@@ -661,6 +661,9 @@ def flush_phase(R):
     mu = Mediad("flush", "kernel")
     with open(mu.conf) as f:  # only our own loop devices: others' tests run beside
         conf = f.read().replace("include_loop = yes", f"include_loop = {TMP}")
+    # what medialist unmount's own flush takes: mediad must not flush the
+    # medium first when the writer pauses (flush_idle)
+    conf += "flush_idle = 0\n"
     with open(mu.conf, "w") as f:
         f.write(conf)
     mu.start()

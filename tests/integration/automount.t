@@ -15,6 +15,7 @@ start_automount
 check "automount serves the autofs directory" is_autofs
 attach A "$T/a.img"
 check "medium published" wait_link KEYCHAIN
+ino0=$(stat -c %i "$MEDIA/list/KEYCHAIN")
 
 ls -l --color=always "$MEDIA/list" >/dev/null
 ls -F "$MEDIA/list" >/dev/null
@@ -33,6 +34,10 @@ check "a file writes through /media/list/NAME/" \
 	grep -q "written through mediad" "$MEDIA/auto/KEYCHAIN/new.txt"
 check "the record's mountpoint follows the mount" \
 	wait_until 10 "$STATE/media" rec_is KEYCHAIN mountpoint "$MEDIA/auto/KEYCHAIN"
+# a record rewrite leaves an unchanged link alone (no rename under a
+# reader walking the list)
+check "the list link is the same file after the record was rewritten" \
+	test "$(stat -c %i "$MEDIA/list/KEYCHAIN")" = "$ino0"
 check "after expire_timeout idle, automount unmounts it" \
 	wait_until 20 "$STATE/media" rec_is KEYCHAIN mountpoint ""
 check "and it is really unmounted" not_mounted "$MEDIA/auto/KEYCHAIN"

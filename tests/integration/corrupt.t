@@ -19,7 +19,7 @@ check "random superblock: not offered" test ! -e "$MEDIA/list/RANDOMSB"
 mkimg "$T/z.img" blank ""
 attach Z "$T/z.img"
 check "blank device: listed with 'no filesystem found'" \
-	wait_until 10 "$STATE/ignored" grep -q '^reason=no filesystem found' \
+	wait_until 10 "$STATE/ignored" grep -qs '^reason=no filesystem found' \
 	"$STATE/ignored/$(basename "$Z")"
 
 # truncated: an xfs image cut to its first 64 KiB
@@ -54,7 +54,7 @@ attach RB "$T/rb.img"; attach RX "$T/rx.img"
 for v in RB RX; do
 	eval "d=\$$v"
 	check "random superblock ($v): listed with 'no filesystem found'" \
-		wait_until 20 "$STATE/ignored" grep -q '^reason=no filesystem found' \
+		wait_until 20 "$STATE/ignored" grep -qs '^reason=no filesystem found' \
 		"$STATE/ignored/$(basename "$d")"
 done
 check "random superblocks: neither offered" \

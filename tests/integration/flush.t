@@ -13,7 +13,9 @@ cat > "$H/10-log" <<HOOK
 echo "\$1 \$MEDIAD_NAME \$MEDIAD_SAFE \$MEDIAD_DIRTY_SOURCE" >> "$T/hooklog"
 HOOK
 chmod 755 "$H" "$H/10-log"
-write_conf "debugfs_dir = none" "hooks_dir = $H"
+# flush_idle = 0: what unmount and eject flush is measured below, so
+# mediad must not have flushed it first (safe.t tests that)
+write_conf "debugfs_dir = none" "hooks_dir = $H" "flush_idle = 0"
 mkimg "$T/a.img" ext4 GLOBAL 64
 start_mediad
 start_automount

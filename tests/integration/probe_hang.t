@@ -26,7 +26,7 @@ mkimg "$T/fast.img" ext4 FASTSTICK
 attach F "$T/fast.img"
 check "a stick plugged while another's probe hangs appears at once" wait_link FASTSTICK 3
 check "the hanging medium is listed after probe_timeout, with the reason" \
-	wait_until 10 "$STATE/ignored" grep -q '^reason=probe timed out' "$STATE/ignored/$(basename "$H")"
+	wait_until 10 "$STATE/ignored" grep -qs '^reason=probe timed out' "$STATE/ignored/$(basename "$H")"
 check "the daemon logged that it killed the probe" grep -q "probe did not answer" "$LOG"
 rm -f "$T/hang"   # the medium recovers
 check "the retry probes it again and publishes it" wait_link SLOWSTICK 15

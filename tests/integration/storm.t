@@ -1,6 +1,6 @@
 #!/bin/sh
 # Storms and crashes. (1) STORM_CYCLES detach/attach cycles (default 200,
-# which keeps `make check` short; `make stress` runs 2000)
+# as `make check-quick` runs it; `make check` and `make stress` run 2,000)
 # over three sticks, with auto.media and medialist lookups running all the
 # while, mediad under valgrind memcheck: no invalid access, no leak, no
 # growth of its open file descriptors, and the final state equals the

@@ -1,5 +1,6 @@
 /* Unit tests for lib/config.c: good files, every kind of bad line, and the
  * rule that a failed parse changes nothing. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -30,6 +31,24 @@ static void test_defaults(void **state)
 	assert_false(c.include_loop);
 	assert_int_equal(c.log_level, LOG_INFO);
 	assert_string_equal(c.debugfs_dir, "/sys/kernel/debug");
+	assert_int_equal(c.flush_idle, 1);
+}
+
+static void test_flush_idle(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERR_BUF];
+
+	(void)state;
+	config_defaults(&c);
+	assert_int_equal(parse(&c, "flush_idle = 0\n", err), 0);
+	assert_int_equal(c.flush_idle, 0);
+	assert_int_equal(parse(&c, "flush_idle = 3600\n", err), 0);
+	assert_int_equal(c.flush_idle, 3600);
+	assert_int_equal(parse(&c, "flush_idle = 3601\n", err), -EINVAL);
+	assert_non_null(strstr(err, "flush_idle"));
+	assert_int_equal(parse(&c, "flush_idle = -1\n", err), -EINVAL);
+	assert_int_equal(c.flush_idle, 3600);
 }
 
 static void test_debugfs_dir(void **state)
@@ -156,6 +175,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_debugfs_dir),
+		cmocka_unit_test(test_flush_idle),
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_nul_and_long_lines),
