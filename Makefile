@@ -49,7 +49,7 @@ CLI_OBJ    := $(call obj,$(CLI_SRC))
 # the pure parts of the daemon, linked into unit tests
 DAEMON_PURE_OBJ := $(call obj,daemon/policy.c daemon/media.c)
 
-UNIT_TESTS := name record config options media policy mapentry json fallback flush
+UNIT_TESTS := name record config options media policy mapentry json fallback flush device
 UNIT_BINS  := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
 
 PROGS := $(BUILD)/mediad $(BUILD)/auto.media $(BUILD)/medialist $(BUILD)/mount.mediad
@@ -84,6 +84,11 @@ $(BUILD)/mount.mediad: $(HELPER_OBJ)
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) $(DAEMON_PURE_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) -o $@ $^ -lcmocka
+
+# device.c reads libudev: its test links it too
+$(BUILD)/tests/test_device: tests/unit/test_device.c $(call obj,daemon/device.c) $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) -o $@ $^ -lcmocka -ludev
 
 # ---- tests ---------------------------------------------------------------
 PROVE := prove --timer
