@@ -28,11 +28,13 @@ FAILED=0
 
 # state_dir and media_dir in the file, not only on the command line:
 # auto.media finds the state directory through this file (MEDIAD_CONFIG)
+# (written aside and renamed: a running mediad watches the file, and a
+# reload of half of it would drop include_loop and withdraw our media)
 write_conf() {
 	printf 'state_dir = %s\nmedia_dir = %s\ninclude_loop = %s\nlog_level = debug\n' \
-		"$STATE" "$MEDIA" "$T" > "$CONF"
-	[ $# -gt 0 ] && printf '%s\n' "$@" >> "$CONF"
-	return 0
+		"$STATE" "$MEDIA" "$T" > "$CONF.new"
+	[ $# -gt 0 ] && printf '%s\n' "$@" >> "$CONF.new"
+	mv -f "$CONF.new" "$CONF"
 }
 write_conf
 
