@@ -34,6 +34,9 @@ children() { ps -o pid= --ppid "$MEDIAD_PID" | wc -l; }
 none_left() { [ "$(children)" -eq 0 ]; }
 check "no probing process is left behind" wait_until 10 "$T" none_left
 check "the daemon is alive" kill -0 "$MEDIAD_PID"
+# what happened, with mediad's timestamps (seconds since boot)
+grep -wE "probe|$(basename "$H")|$(basename "$F")|SLOWSTICK|FASTSTICK" "$LOG" |
+	grep -v 'debug: hook' | sed 's/^/# /'
 stop_mediad
 detach "$H"; LOOPS=$(echo "$LOOPS" | sed "s|$H||")
 kill "$HANGFS"; wait "$HANGFS" 2>/dev/null
