@@ -112,6 +112,27 @@ umount "$MEDIA/auto/WINDISK" "$MEDIA/auto/HIBERNATED"
 detach "$NT"
 detach "$HB"
 
+# NTFS marked dirty (Windows did not shut it down cleanly): ntfs-3g mounts
+# it read-write and leaves the mark, so Windows still checks it at its
+# next boot; ntfs3, where a kernel has it, refuses read-write without
+# "force", and the order goes on to ntfs-3g
+truncate -s 16M "$T/d.img"
+mkntfs -q -F -L DIRTYNTFS "$T/d.img" >/dev/null 2>&1
+python3 "$(dirname "$(readlink -f "$0")")/ntfs_dirty.py" "$T/d.img"
+check "the NTFS image is marked dirty (ntfsinfo refuses it)" \
+	sh -c "ntfsinfo -m '$T/d.img' 2>&1 | grep -q 'scheduled for check'"
+attach DN "$T/d.img"
+check "dirty NTFS published" wait_link DIRTYNTFS
+check "dirty NTFS: writable through its link" sh -c "echo x > '$MEDIA/list/DIRTYNTFS/new.txt'"
+fuse_rw() { [ "$(fstype_of "$1")" = fuseblk ] && opts_of "$1" | grep -q '^rw'; }
+check "dirty NTFS: mounted by ntfs-3g read-write" fuse_rw DIRTYNTFS
+check "dirty NTFS: the record names the driver" \
+	wait_until 5 "$STATE/media" rec_has DIRTYNTFS mount_note "mounted with ntfs-3g"
+umount "$MEDIA/auto/DIRTYNTFS"
+check "dirty NTFS: still marked for Windows's check afterwards" \
+	sh -c "ntfsinfo -m '$T/d.img' 2>&1 | grep -q 'scheduled for check'"
+detach "$DN"
+
 # features: one this kernel can only read (ro_compat), one it cannot
 # read at all (incompat)
 add_feature() { # IMG FIELD OFFSET BIT: sets an unknown feature bit
