@@ -210,13 +210,15 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return (h ^ v) * 0x100000001b3ULL; /* FNV-1a's prime, a word at a time */
 }
 
-bool dirty_assess(struct mediad *md, struct medium *e, bool fresh)
+/* fresh: just mounted; flushed: mediad's own flush of e just ended */
+static bool assess(struct mediad *md, struct medium *e, bool fresh, bool flushed)
 {
 	struct record *r = &e->rec;
 	struct counters c;
 	const char *fstype;
 	unsigned commit, writes;
 	double now = ev_now(md->loop);
+	long long bdi_slack;
 	uint64_t activity;
 	bool dirty;
 
@@ -233,6 +235,17 @@ bool dirty_assess(struct mediad *md, struct medium *e, bool fresh)
 		return false;
 	}
 	writes = inflight_writes(r);
+	bdi_slack = BDI_SLACK_KB_PER_CPU * md->dirty.ncpu;
+	if (flushed) {
+		/* What the kernel still lists with no page left to write and
+		 * no write in flight, right after syncfs wrote everything: the
+		 * block device's own inode keeps its dirty mark, with clean
+		 * pages, until the flusher's next periodic pass (seen: 30 s
+		 * after a syncfs, and after a sync too). */
+		if (c.per_device && c.pages_kb <= bdi_slack && writes == 0)
+			e->stale_inodes = c.inodes;
+		e->synced = true;
+	}
 	if (c.per_device) {
 		/* what mediad's own flush left listed is excused until the
 		 * kernel's periodic writeback takes it off (within
@@ -240,8 +253,7 @@ bool dirty_assess(struct mediad *md, struct medium *e, bool fresh)
 		 * with the list and never grows back */
 		if (c.inodes < e->stale_inodes)
 			e->stale_inodes = c.inodes;
-		dirty = c.inodes > e->stale_inodes ||
-			c.pages_kb > BDI_SLACK_KB_PER_CPU * md->dirty.ncpu;
+		dirty = c.inodes > e->stale_inodes || c.pages_kb > bdi_slack;
 	} else {
 		dirty = c.pages_kb > 0;
 	}
@@ -273,36 +285,19 @@ bool dirty_assess(struct mediad *md, struct medium *e, bool fresh)
 	return true;
 }
 
-void dirty_flushed(struct mediad *md, struct medium *e)
+bool dirty_assess(struct mediad *md, struct medium *e, bool fresh)
 {
-	struct counters c;
-	const char *fstype;
-	unsigned commit;
-
-	if (!read_counters(md, e, &c, &fstype, &commit))
-		return;
-	/* What the kernel still lists with no page left to write and no
-	 * write in flight, right after syncfs wrote everything: the block
-	 * device's own inode keeps its dirty mark, with clean pages, until
-	 * the flusher's next periodic pass (seen: 30 s after a syncfs, and
-	 * after a sync too). Not counted until the number rises. */
-	if (c.per_device && c.pages_kb <= BDI_SLACK_KB_PER_CPU * md->dirty.ncpu &&
-	    inflight_writes(&e->rec) == 0) {
-		e->stale_inodes = c.inodes;
-	}
-	e->synced = true;
-	dirty_update(md, e);
-	e->flushed_activity = e->activity;
+	return assess(md, e, fresh, false);
 }
 
-bool dirty_update(struct mediad *md, struct medium *e)
+static bool update(struct mediad *md, struct medium *e, bool flushed)
 {
 	bool was = e->rec.safe, needed;
 	char src[sizeof(e->rec.dirty_source)];
 	int r;
 
 	memcpy(src, e->rec.dirty_source, sizeof(src));
-	needed = dirty_assess(md, e, false);
+	needed = assess(md, e, false, flushed);
 	if (was == e->rec.safe && !strcmp(src, e->rec.dirty_source))
 		return needed;
 	if ((r = publish_write(&md->pub, e)) < 0)
@@ -315,6 +310,17 @@ bool dirty_update(struct mediad *md, struct medium *e)
 		hooks_emit(&md->hooks, e->rec.safe ? "clean" : "dirty", &e->rec);
 	}
 	return needed;
+}
+
+bool dirty_update(struct mediad *md, struct medium *e)
+{
+	return update(md, e, false);
+}
+
+void dirty_flushed(struct mediad *md, struct medium *e)
+{
+	update(md, e, true);
+	e->flushed_activity = e->activity;
 }
 
 static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)

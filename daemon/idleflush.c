@@ -91,7 +91,9 @@ void idleflush_start(struct mediad *md, struct medium *e)
 		return;
 	}
 	job->md = md;
-	job->serial = ++md->flush_serial_next ? md->flush_serial_next : ++md->flush_serial_next;
+	if (++md->flush_serial_next == 0) /* 0 means "none running" */
+		md->flush_serial_next = 1;
+	job->serial = md->flush_serial_next;
 	job->started = ev_now(md->loop);
 	job->devmajor = e->rec.devmajor;
 	job->devminor = e->rec.devminor;
