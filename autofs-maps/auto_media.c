@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* auto.media: the autofs program map. automount runs it as
  * "auto.media KEY" when something opens <media_dir>/auto/KEY, and mounts
  * what it prints. It reads one record and prints one line; it never
@@ -22,6 +23,7 @@
 #include "mapentry.h"
 #include "name.h"
 #include "record.h"
+#include "statedir.h"
 
 static int fail(const char *key, const char *why)
 {
@@ -50,8 +52,8 @@ int main(int argc, char **argv)
 	struct config c;
 	struct record r;
 	struct stat st;
-	char err[CONFIG_ERR_BUF], buf[RECORD_MAX_BYTES], entry[2048];
-	char link[64], linkpath[400], target[128], mtype[64];
+	char err[CONFIG_ERR_BUF], entry[2048];
+	char linkpath[400], target[128], mtype[64];
 	ssize_t n;
 	int dfd, fd, len;
 
@@ -68,27 +70,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "auto.media: %s\n", err);
 		return 1;
 	}
-	dfd = open(c.state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	if (statedir_path(c.state_dir, STATEDIR_MEDIA, NULL, linkpath, sizeof(linkpath)) < 0 ||
+	    (dfd = open(linkpath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return fail(key, "no state directory (is mediad running?)");
-	fd = openat(dfd, "media", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	close(dfd);
-	if (fd < 0)
-		return fail(key, "no state directory (is mediad running?)");
-	dfd = fd;
-	fd = openat(dfd, key, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	close(dfd);
-	if (fd < 0)
-		return fail(key, errno == ENOENT ? "no such medium" : strerror(errno));
 	/* only a record mediad (root) wrote is believed */
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
-	    (st.st_mode & 022)) {
-		close(fd);
+	fd = statedir_read_record(dfd, key, &r);
+	close(dfd);
+	if (fd == -ENOENT)
+		return fail(key, "no such medium");
+	if (fd == -EPERM)
 		return fail(key, "record is not a root-owned regular file");
-	}
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n < 0 || (size_t)n >= sizeof(buf) || record_parse(buf, (size_t)n, &r, NULL) < 0)
+	if (fd < 0)
 		return fail(key, "unreadable record");
 	if (strcmp(r.name, key) || !r.mounttype[0] || !r.options[0])
 		return fail(key, "record does not offer this medium for mounting");
@@ -104,9 +96,7 @@ int main(int argc, char **argv)
 	/* hand automount the per-generation link, not the node: an answer
 	 * it caches then fails once this medium is gone, instead of
 	 * mounting whatever takes the node next with this one's options */
-	if (record_devlink(&r, link, sizeof(link)) < 0 ||
-	    snprintf(linkpath, sizeof(linkpath), "%s/dev/%s", c.state_dir, link) >=
-		    (int)sizeof(linkpath) ||
+	if (statedir_devlink_path(c.state_dir, &r, linkpath, sizeof(linkpath)) < 0 ||
 	    (n = readlink(linkpath, target, sizeof(target) - 1)) < 0)
 		return fail(key, "no device link for this medium (is mediad running?)");
 	target[n] = '\0';

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Kernel log records about one device, from /dev/kmsg. Each read() of
  * /dev/kmsg returns one record, "PRI,SEQ,USEC,FLAGS[,...];MESSAGE\n"
  * followed by optional " KEY=VALUE" continuation lines. */

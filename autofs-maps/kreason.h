@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The kernel's own words about a failed mount. mount(2) returns only an
  * errno ("invalid argument" for a dozen different superblock problems);
  * the filesystem says what was wrong in the kernel log, naming the

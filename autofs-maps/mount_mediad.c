@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mount.mediad: the mount helper behind auto.media's answers. auto.media
  * answers "-fstype=mediad.TYPE,OPTIONS :<state_dir>/dev/LINK"; automount
  * runs mount(8), which runs /sbin/mount.mediad LINK DIR -o OPTIONS -t
@@ -7,13 +8,19 @@
  * <state_dir>/mounts/LINK that mediad copies into the medium's record
  * (mounted_type, mounted_options, mount_note, mount_error).
  *
+ * It mounts only a medium mediad offers, in the generation it offered:
+ * the device must have its per-generation link <state_dir>/dev/LINK, and
+ * its disk sequence number must not change until the mount is made. Every
+ * program it runs has a deadline (lib/run.c), and whatever the options
+ * say, nothing is mounted with suid, dev or errors=panic.
+ *
  * Exit status as mount(8) helpers have it: 0 mounted, 1 bad usage,
- * 32 mount failure. */
+ * 32 mount failure (also: refused). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +28,33 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "diskseq.h"
+#include "extsb.h"
 #include "fallback.h"
 #include "kreason.h"
 #include "log.h"
 #include "mountrun.h"
+#include "options.h"
 #include "record.h"
+#include "run.h"
 
 enum { EX_MOUNTED = 0, EX_USAGE = 1, EX_FAIL = 32 };
+
+/* Deadlines of the programs run on the way. e2fsck -p: a sound
+ * filesystem is a superblock read (milliseconds); a damaged one on a
+ * stick is checked in seconds to tens of seconds (with flex_bg only the
+ * used inode tables are read). Someone is waiting in front of the
+ * directory they opened, and a crafted image can keep e2fsck busy
+ * without end: after a minute it is killed, and the read-only attempt
+ * that follows gives the data (the filesystem stays marked as having
+ * errors, so the next read-write mount checks it again). ntfs-3g opens
+ * the volume, replays nothing and daemonises, within a second or two on
+ * any stick; 30 s is plenty. */
+#define FSCK_DEADLINE_MS 60000
+#define NTFS3G_DEADLINE_MS 30000
 
 struct report {
 	char link[NAME_MAX + 1]; /* "" when the source is not a mediad link */
@@ -85,10 +107,12 @@ static void report_write(const struct config *c, const struct report *rep,
 	}
 }
 
-/* The name of mediad's device link for device dev (maj-min-diskseq),
- * when mediad keeps one for it: mount(8) hands us the device node, not
- * the link auto.media answered with. "" otherwise. */
-static void link_of(const struct config *c, dev_t dev, char *out, size_t size)
+/* The name of mediad's device link for device dev (maj-min-diskseq, the
+ * disk sequence number read now, stored in *seq), when mediad keeps one
+ * for it: mount(8) hands us the device node, not the link auto.media
+ * answered with. "" otherwise: mediad does not offer this medium, or not
+ * in this generation (another medium took the node since). */
+static void link_of(const struct config *c, dev_t dev, char *out, size_t size, uint64_t *seq)
 {
 	struct record r;
 	char path[PATH_MAX], name[64];
@@ -98,7 +122,7 @@ static void link_of(const struct config *c, dev_t dev, char *out, size_t size)
 	memset(&r, 0, sizeof(r));
 	r.devmajor = major(dev);
 	r.devminor = minor(dev);
-	r.diskseq = diskseq_read(r.devmajor, r.devminor);
+	r.diskseq = *seq = diskseq_read(r.devmajor, r.devminor);
 	if (record_devlink(&r, name, sizeof(name)) < 0 ||
 	    snprintf(path, sizeof(path), "%s/dev/%s", c->state_dir, name) >= (int)sizeof(path) ||
 	    stat(path, &st) < 0 || !S_ISBLK(st.st_mode) || st.st_rdev != dev)
@@ -112,9 +136,10 @@ static void link_of(const struct config *c, dev_t dev, char *out, size_t size)
 static bool fsck_allows_rw(const char *dev, char *note, size_t size)
 {
 	const char *argv[] = { "e2fsck", "-p", dev, NULL };
-	const char *prog = mountrun_find("e2fsck");
 	char out[200], line[400];
-	int st = prog ? mountrun_program(prog, argv, out, sizeof(out)) : -1;
+	/* (in its own process group: killed at the deadline with any
+	 * child it may start) */
+	int st = mountrun_tool("e2fsck", argv, 0, FSCK_DEADLINE_MS, out, sizeof(out));
 
 	if (st == 0)
 		return true;
@@ -122,9 +147,16 @@ static bool fsck_allows_rw(const char *dev, char *note, size_t size)
 		note_add(note, size, "e2fsck -p repaired errors");
 		return true;
 	}
-	snprintf(line, sizeof(line), st < 0 ? "e2fsck could not run, so not read-write" :
-		 st >= 8 ? "e2fsck -p could not check it (exit %d: %s), so not read-write" :
-			   "e2fsck -p left errors (exit %d: %s), so not read-write", st, out);
+	if (st == -ETIMEDOUT)
+		snprintf(line, sizeof(line), "e2fsck -p was stopped after %d s (%s), so not read-write",
+			 FSCK_DEADLINE_MS / 1000, out[0] ? out : "no output");
+	else if (st < 0)
+		snprintf(line, sizeof(line), "e2fsck could not run (%s), so not read-write",
+			 st == -ENOENT ? "not installed" : strerror(-st));
+	else
+		snprintf(line, sizeof(line), st >= 8 ?
+			 "e2fsck -p could not check it (exit %d: %s), so not read-write" :
+			 "e2fsck -p left errors (exit %d: %s), so not read-write", st, out);
 	note_add(note, size, line);
 	return false;
 }
@@ -138,14 +170,33 @@ static int attempt(const struct mount_attempt *a, const char *dev, const char *t
 	int kfd, err;
 
 	if (!strcmp(a->type, "ntfs-3g")) {
-		const char *argv[] = { "ntfs-3g", dev, target, "-o", a->options, NULL };
-		const char *prog = mountrun_find("ntfs-3g");
-		int st = prog ? mountrun_program(prog, argv, why, why_size) : -1;
+		/* the FUSE mount gets nosuid,nodev from us, as mount(2) below
+		 * does, whatever the plan says; suid and dev are refused */
+		char opts[OPTS_BUF + 16];
+		const char *argv[] = { "ntfs-3g", dev, target, "-o", opts, NULL };
+		int st = opts_enforce(a->options, opts, sizeof(opts), why, why_size);
 
+		if (st == -EPERM)
+			return EPERM;
+		if (st < 0) {
+			snprintf(why, why_size, "options too long");
+			return E2BIG;
+		}
+		/* in our process group, which is automount's: from another
+		 * one its access to the mount point would wait for itself */
+		st = mountrun_tool("ntfs-3g", argv, RUN_SAME_PGRP, NTFS3G_DEADLINE_MS, why, why_size);
 		if (st == 0)
 			return 0; /* why keeps what it said, if anything */
-		if (!why[0])
-			snprintf(why, why_size, "%s", prog ? "ntfs-3g failed" : "ntfs-3g is not installed");
+		if (st == -ETIMEDOUT) {
+			/* killed after its mount but before it daemonised, it
+			 * would leave a dead FUSE mount on our directory */
+			umount2(target, MNT_DETACH);
+			snprintf(why, why_size, "ntfs-3g did not finish within %d s",
+				 NTFS3G_DEADLINE_MS / 1000);
+		} else if (!why[0] || st < 0) {
+			snprintf(why, why_size, "%s", st == -ENOENT ? "ntfs-3g is not installed" :
+				 st < 0 ? "ntfs-3g could not run" : "ntfs-3g failed");
+		}
 		return EIO;
 	}
 	kfd = kreason_mark();
@@ -164,7 +215,7 @@ static int attempt(const struct mount_attempt *a, const char *dev, const char *t
 static bool hopeless(int err)
 {
 	return err == ENOENT || err == ENXIO || err == ENOMEDIUM || err == EBUSY ||
-	       err == ENOTDIR || err == ENOTBLK;
+	       err == ENOTDIR || err == ENOTBLK || err == EPERM || err == E2BIG;
 }
 
 static void usage(void)
@@ -173,15 +224,47 @@ static void usage(void)
 			"  (run by mount(8) for the entries auto.media gives automount)\n");
 }
 
+/* Refuses (exit 32) what mediad does not offer now: a source that is no
+ * block device, or one without its per-generation link (not offered, or
+ * another medium took the node since auto.media answered). Fills dev,
+ * rep->kname and rep->link, *rdev with the device number and *seq with
+ * the disk sequence number the link names. Returns 0 or EX_FAIL. */
+static int check_source(const struct config *c, const char *source, char dev[PATH_MAX],
+			struct report *rep, dev_t *rdev, uint64_t *seq)
+{
+	struct stat st;
+
+	if (!realpath(source, dev) || stat(dev, &st) < 0 || !S_ISBLK(st.st_mode)) {
+		fprintf(stderr, "mount.mediad: %s: not a block device (medium gone?)\n", source);
+		snprintf(rep->error, sizeof(rep->error), "the device is gone");
+		report_write(c, rep, NULL);
+		return EX_FAIL;
+	}
+	snprintf(rep->kname, sizeof(rep->kname), "%s", strrchr(dev, '/') + 1);
+	*rdev = st.st_rdev;
+	link_of(c, st.st_rdev, rep->link, sizeof(rep->link), seq);
+	if (!rep->link[0]) {
+		log_err("%s: refused: no device link %u-%u-%llu in %s/dev", rep->kname,
+			major(st.st_rdev), minor(st.st_rdev), (unsigned long long)*seq, c->state_dir);
+		fprintf(stderr, "mount.mediad: %s: refusing to mount: no device link %u-%u-%llu "
+				"in %s/dev (mediad does not offer this medium, or another medium "
+				"took the device since)\n", source, major(st.st_rdev),
+			minor(st.st_rdev), (unsigned long long)*seq, c->state_dir);
+		return EX_FAIL;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *source, *target, *type = NULL, *options = "", *conf = getenv("MEDIAD_CONFIG");
 	struct mount_attempt plan[FALLBACK_MAX];
 	struct report rep;
 	struct config c;
-	struct stat st;
 	char dev[PATH_MAX], err[CONFIG_ERR_BUF], said[400] = "";
 	bool fake = false, rw_refused = false;
+	uint64_t seq = 0;
+	dev_t rdev = 0;
 	int n, opt, used = -1;
 
 	log_setup("mount.mediad", !isatty(2), LOG_INFO);
@@ -206,36 +289,38 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	type += 7;
-	n = fallback_plan(type, options, plan);
-	if (n < 0) {
-		fprintf(stderr, "mount.mediad: mediad does not mount type '%s'\n", type);
-		return EX_USAGE;
-	}
 	memset(&rep, 0, sizeof(rep));
-	config_defaults(&c);
-	if (config_load(&c, conf ? conf : CONFIG_DEFAULT_PATH, !conf, err) < 0) {
-		log_warn("%s (no report for mediad)", err);
-		c.state_dir[0] = '\0';
-	}
-	if (!realpath(source, dev) || stat(dev, &st) < 0 || !S_ISBLK(st.st_mode)) {
-		fprintf(stderr, "mount.mediad: %s: not a block device (medium gone?)\n", source);
-		snprintf(rep.error, sizeof(rep.error), "the device is gone");
-		report_write(&c, &rep, NULL);
+	if (opts_refuse_unsafe(options, err, sizeof(err)) < 0) {
+		fprintf(stderr, "mount.mediad: %s: %s\n", source, err);
 		return EX_FAIL;
 	}
-	snprintf(rep.kname, sizeof(rep.kname), "%s", strrchr(dev, '/') + 1);
-	if (c.state_dir[0])
-		link_of(&c, st.st_rdev, rep.link, sizeof(rep.link));
+	n = fallback_plan(type, options, plan);
+	if (n < 0) {
+		fprintf(stderr, n == -EPROTONOSUPPORT ? "mount.mediad: mediad does not mount type '%s'\n" :
+			"mount.mediad: the options for %s are too long\n", type);
+		return EX_USAGE;
+	}
+	config_defaults(&c);
+	if (config_load(&c, conf ? conf : CONFIG_DEFAULT_PATH, !conf, err) < 0) {
+		/* without state_dir no device link can be checked */
+		log_err("%s: refused: %s", source, err);
+		fprintf(stderr, "mount.mediad: refusing to mount %s: %s\n", source, err);
+		return EX_FAIL;
+	}
+	if (check_source(&c, source, dev, &rep, &rdev, &seq))
+		return EX_FAIL;
 	if (fake)
 		return EX_MOUNTED;
 	for (int i = 0; i < n; i++) {
 		const struct mount_attempt *a = &plan[i];
-		char why[400] = "", line[600];
+		char why[400] = "", line[600], sb_why[120];
 		int e;
 
 		if (!a->readonly && rw_refused)
 			continue;
-		if (a->fsck && !fsck_allows_rw(dev, rep.note, sizeof(rep.note))) {
+		/* e2fsck -p only when the superblock gives it a reason */
+		if (a->fsck && !extsb_clean_dev(dev, sb_why, sizeof(sb_why)) &&
+		    !fsck_allows_rw(dev, rep.note, sizeof(rep.note))) {
 			rw_refused = true;
 			continue;
 		}
@@ -252,6 +337,13 @@ int main(int argc, char **argv)
 			break;
 		}
 		note_add(rep.note, sizeof(rep.note), line);
+	}
+	/* the generation checked before is the one mounted only if the disk
+	 * sequence number did not change meanwhile */
+	if (used >= 0 && diskseq_read(major(rdev), minor(rdev)) != seq) {
+		umount2(target, MNT_DETACH);
+		used = -1;
+		snprintf(rep.error, sizeof(rep.error), "another medium took the device during the mount");
 	}
 	if (used < 0) {
 		if (!rep.error[0])

@@ -1,9 +1,10 @@
-/* One mount attempt: the system call or the program. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* One mount attempt: the system call or the program. Never mounts with
+ * suid, dev or a panicking error policy, never waits on a program without
+ * a deadline. */
 #include "mountrun.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "run.h"
 
 struct flag_word {
 	const char *word;
@@ -33,10 +35,14 @@ int mountrun_syscall(const char *dev, const char *target, const char *type,
 		     const char *options)
 {
 	unsigned long flags = MS_NOSUID | MS_NODEV;
-	char data[1024];
+	char data[1024], why[80];
 	size_t o = 0;
 
 	data[0] = '\0';
+	if (opts_refuse_unsafe(options, why, sizeof(why)) < 0) {
+		errno = EPERM;
+		return -1;
+	}
 	for (const char *s = options; *s;) {
 		size_t len = strcspn(s, ",");
 		bool known = false;
@@ -77,7 +83,9 @@ const char *mountrun_find(const char *name)
 }
 
 /* Keeps the first non-blank line of buf (len bytes) in out: e2fsck and
- * ntfs-3g both say what is wrong first and advise after. */
+ * ntfs-3g both say what is wrong first and advise after. Control bytes
+ * become '?': e2fsck starts its lines with the volume label, which the
+ * stick chose, and the line goes to logs and to the record. */
 static void first_line(char *buf, size_t len, char *out, size_t size)
 {
 	char *save = NULL;
@@ -86,70 +94,35 @@ static void first_line(char *buf, size_t len, char *out, size_t size)
 	out[0] = '\0';
 	for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (strspn(line, " \t\r") < strlen(line)) {
+			for (unsigned char *c = (unsigned char *)line; *c; c++) {
+				if (*c == 0xc2 && c[1] >= 0x80 && c[1] <= 0x9f) { /* C1 */
+					*c = '?';
+					*++c = '?';
+				} else if (*c < 0x20 || *c == 0x7f) {
+					*c = '?';
+				}
+			}
 			snprintf(out, size, "%s", line);
 			return;
 		}
 	}
 }
 
-int mountrun_program(const char *path, const char *const argv[], char *out, size_t size)
+int mountrun_tool(const char *name, const char *const argv[], unsigned flags,
+		  unsigned deadline_ms, char *said, size_t size)
 {
-	static char *const env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
-	char buf[4096];
-	size_t len = 0;
-	int pfd[2], status = -1;
-	pid_t pid;
+	const char *path = mountrun_find(name);
+	char out[4096];
+	int st, r;
 
-	if (out && size)
-		out[0] = '\0';
-	if (pipe2(pfd, O_CLOEXEC) < 0)
-		return -1;
-	pid = fork();
-	if (pid < 0) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-
-		if (null < 0 || dup2(null, 0) < 0 || dup2(pfd[1], 1) < 0 || dup2(pfd[1], 2) < 0)
-			_exit(127);
-		execve(path, (char *const *)argv, env);
-		_exit(127);
-	}
-	close(pfd[1]);
-	/* read until the program exits, not until end of file: a FUSE
-	 * daemon it leaves behind may hold the pipe open for ever */
-	for (;;) {
-		ssize_t n;
-		pid_t w = waitpid(pid, &status, WNOHANG);
-
-		if (w == pid) {
-			fcntl(pfd[0], F_SETFL, O_NONBLOCK);
-			while (len < sizeof(buf) - 1 &&
-			       (n = read(pfd[0], buf + len, sizeof(buf) - 1 - len)) > 0)
-				len += (size_t)n;
-			break;
-		}
-		if (w < 0 && errno != EINTR)
-			break;
-		{
-			struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-
-			if (poll(&p, 1, 50) > 0 && (p.revents & POLLIN)) {
-				n = len < sizeof(buf) - 1 ? read(pfd[0], buf + len, sizeof(buf) - 1 - len) : 0;
-				if (n > 0)
-					len += (size_t)n;
-			}
-		}
-	}
-	close(pfd[0]);
-	if (out && size)
-		first_line(buf, len, out, size);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) == 127)
-		return -1;
-	return WEXITSTATUS(status);
+	said[0] = '\0';
+	if (!path)
+		return -ENOENT;
+	r = run_program_flags(path, argv, NULL, flags, deadline_ms, out, sizeof(out), &st);
+	first_line(out, strlen(out), said, size);
+	if (r < 0)
+		return r;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -EINTR;
 }
 
 const char *mountrun_strerror(int err)

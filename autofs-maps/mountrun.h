@@ -1,22 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Running one mount attempt for mount.mediad: the mount(2) call for a
  * kernel filesystem (options split into flags and data as mount(8)
- * would), or a program (ntfs-3g, e2fsck) with its output kept. */
+ * would), or a program (ntfs-3g, e2fsck) with a deadline and the first
+ * line of its output kept (lib/run.c). */
 #ifndef MEDIAD_MOUNTRUN_H
 #define MEDIAD_MOUNTRUN_H
 
 #include <stddef.h>
 
 /* mount(2) of dev on target as type with a comma-separated option
- * string. nosuid and nodev are always added; suid and dev are refused.
+ * string. nosuid and nodev are always added; suid, dev and errors= other
+ * than remount-ro or continue are refused (EPERM).
  * Returns 0, or -1 with errno. */
 int mountrun_syscall(const char *dev, const char *target, const char *type,
 		     const char *options);
 
-/* Runs path with argv (NULL-terminated) and a minimal environment, stdin
- * from /dev/null, and waits for it. Its stdout and stderr are kept in
- * out (size bytes, the first line that is not blank; may be NULL).
- * Returns its exit status, or -1 when it could not run or was killed. */
-int mountrun_program(const char *path, const char *const argv[], char *out, size_t size);
+/* Runs the program name (found by mountrun_find) with argv through
+ * run_program_flags() (flags: RUN_SAME_PGRP for a program that touches the
+ * mount point): a minimal environment, stdin from /dev/null, killed after
+ * deadline_ms. The first line of its output that
+ * is not blank is kept in said (size bytes). Returns its exit status, or
+ * -ENOENT (not installed), -ETIMEDOUT (killed at the deadline), -EINTR
+ * (killed by a signal), another -errno (could not run). */
+int mountrun_tool(const char *name, const char *const argv[], unsigned flags,
+		  unsigned deadline_ms, char *said, size_t size);
 
 /* The full path of a program in the usual system directories, or NULL. */
 const char *mountrun_find(const char *name);

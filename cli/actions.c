@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* medialist mount, unmount, eject and --wait. Mounting goes through
  * autofs (following the list link is what mounts); unmount and eject ask
  * the daemon on its control socket, and act directly only as root when no
@@ -13,14 +14,15 @@
 #include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ctlproto.h"
-#include "eject.h"
 #include "flush.h"
 #include "json.h"
+#include "mediaction.h"
 #include "name.h"
 
 static double now(void)
@@ -31,7 +33,7 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int ml_wait_for(const struct ml *ml, const char *name)
+int actions_wait_for(const struct ml *ml, const char *name)
 {
 	char dir[300];
 	double end = ml->timeout < 0 ? 0 : now() + ml->timeout;
@@ -80,7 +82,7 @@ static int lookup(const struct ml *ml, const char *name, struct entry *e)
 		fprintf(stderr, "medialist: '%s' is not a medium's name\n", name);
 		return EXIT_FAILED;
 	}
-	if (ml->wait && (r = ml_wait_for(ml, name)) < 0) {
+	if (ml->wait && (r = actions_wait_for(ml, name)) < 0) {
 		if (r == -ETIMEDOUT)
 			fprintf(stderr, "medialist: %s: did not appear within %g s\n", name,
 				ml->timeout);
@@ -88,7 +90,7 @@ static int lookup(const struct ml *ml, const char *name, struct entry *e)
 			fprintf(stderr, "medialist: %s: cannot wait: %s\n", name, strerror(-r));
 		return EXIT_FAILED;
 	}
-	r = ml_find(ml, name, e);
+	r = state_find(ml, name, e);
 	if (r < 0 || e->ignored) {
 		fprintf(stderr, "medialist: %s: %s\n", name,
 			r == -ENOENT || e->ignored ? "no such medium" : strerror(-r));
@@ -97,7 +99,7 @@ static int lookup(const struct ml *ml, const char *name, struct entry *e)
 	return 0;
 }
 
-int ml_mount(const struct ml *ml, const char *name)
+int actions_mount(const struct ml *ml, const char *name)
 {
 	char link[600], target[600];
 	struct entry e;
@@ -114,7 +116,7 @@ int ml_mount(const struct ml *ml, const char *name)
 	if (stat(link, &st) < 0) {
 		int err = errno;
 
-		if (ml_read_report(ml, &e.rec, &rep) == 0 && rep.mount_error[0])
+		if (state_read_report(ml, &e.rec, &rep) == 0 && rep.mount_error[0])
 			fprintf(stderr, "medialist: cannot mount %s (%s): %s\n", name,
 				e.rec.devname, rep.mount_error);
 		else
@@ -132,40 +134,79 @@ int ml_mount(const struct ml *ml, const char *name)
 	printf("%s\n", target);
 	/* mounted, but not as first chosen (read-only, another driver):
 	 * say why */
-	if (ml_read_report(ml, &e.rec, &rep) == 0 && rep.mount_note[0])
+	if (state_read_report(ml, &e.rec, &rep) == 0 && rep.mount_note[0])
 		fprintf(stderr, "medialist: %s: %s\n", name, rep.mount_note);
 	return EXIT_DONE;
 }
 
-/* One request, one reply on the control socket. Returns 1 for "ok",
- * 0 for "error" (reply holds the text after the status) or -errno when the
- * daemon cannot be reached. */
+/* One request, one reply on the control socket: the reply as it came
+ * ("ok TEXT", "error TEXT", lib/ctlproto.h), or a made-up "error TEXT"
+ * when the daemon did not answer. 0, or -errno when it cannot be
+ * reached at all. */
 static int request(const struct ml *ml, const char *req, char *reply, size_t size)
 {
 	struct timeval tv = { .tv_sec = (time_t)CONTROL_ACTION_SECS + 10 };
-	char buf[CONTROL_REPLY_MAX + 1];
 	ssize_t n;
 	int fd, r;
 
-	fd = ml_connect(ml);
+	fd = state_connect(ml);
 	if (fd < 0)
 		return fd;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0 ||
-	    (n = recv(fd, buf, sizeof(buf) - 1, 0)) < 0) {
+	    (n = recv(fd, reply, size - 1, 0)) < 0) {
 		r = -errno;
 		close(fd);
-		snprintf(reply, size, "no answer from mediad: %s", strerror(-r));
+		snprintf(reply, size, "error no answer from mediad: %s", strerror(-r));
 		return 0;
 	}
 	close(fd);
-	buf[n] = '\0';
-	if (!strncmp(buf, "ok ", 3)) {
-		snprintf(reply, size, "%s", buf + 3);
-		return 1;
-	}
-	snprintf(reply, size, "%s", !strncmp(buf, "error ", 6) ? buf + 6 : buf);
+	reply[n] = '\0';
 	return 0;
+}
+
+/* Splits a reply, the daemon's or lib/mediaction.c's own, into the text
+ * for people and the flush (reply is changed). True for "ok". */
+static bool split_reply(char *reply, const char **text, struct flush_result *fr)
+{
+	bool ok = !strncmp(reply, "ok ", 3);
+	char *nl;
+
+	memset(fr, 0, sizeof(*fr));
+	*text = ok ? reply + 3 : !strncmp(reply, "error ", 6) ? reply + 6 : reply;
+	/* "TEXT" or "TEXT\nflush SECONDS BYTES" (lib/ctlproto.h) */
+	if ((nl = strchr(reply, '\n'))) {
+		*nl = '\0';
+		if (flush_parse_line(nl + 1, fr) < 0)
+			memset(fr, 0, sizeof(*fr));
+	}
+	return ok;
+}
+
+/* Without the daemon (root only): the same action, through the same
+ * code as the daemon's (lib/mediaction.c), the offered media read from
+ * the records. */
+static int act_directly(const struct ml *ml, const char *verb, const struct record *rec,
+			char *reply, size_t size)
+{
+	struct mediaction a = { .media_dir = ml->cfg.media_dir, .root = geteuid() == 0 };
+	struct entries all;
+	dev_t *offered;
+	int r = state_load(ml, false, &all);
+
+	if (r < 0) {
+		snprintf(reply, size, "error cannot read %s/media: %s", ml->cfg.state_dir,
+			 strerror(-r));
+		return r;
+	}
+	offered = calloc(all.n + 1, sizeof(*offered));
+	for (size_t i = 0; offered && i < all.n; i++)
+		offered[a.n_offered++] = makedev(all.v[i].rec.devmajor, all.v[i].rec.devminor);
+	a.offered = offered;
+	r = mediaction_run(&a, verb, rec, reply, size);
+	free(offered);
+	state_free(&all);
+	return r;
 }
 
 /* The outcome of unmount or eject: the message, and the flush (how long
@@ -195,7 +236,7 @@ static int report(const struct ml *ml, const char *verb, const char *name, bool 
 			printf("\"flush_seconds\":null,\"flush_bytes\":null}\n");
 		}
 	} else {
-		ml_display(msg, shown, sizeof(shown));
+		table_display(msg, shown, sizeof(shown));
 		fprintf(ok ? stdout : stderr, "%s%s\n", ok ? "" : "medialist: ", shown);
 		if (fr->done) {
 			flush_describe(fr, how, sizeof(how));
@@ -208,52 +249,39 @@ static int report(const struct ml *ml, const char *verb, const char *name, bool 
 static int act(const struct ml *ml, const char *verb, const char *name)
 {
 	char req[CONTROL_REQ_MAX], reply[CONTROL_REPLY_MAX + 1];
-	struct flush_result fr = { 0 };
+	struct flush_result fr;
+	const char *text;
 	struct entry e;
-	char *nl;
+	bool ok;
 	int r = lookup(ml, name, &e);
 
 	if (r)
 		return r;
 	snprintf(req, sizeof(req), "%s %s", verb, name);
 	r = request(ml, req, reply, sizeof(reply));
-	if (r >= 0) {
-		/* "TEXT" or "TEXT\nflush SECONDS BYTES" (lib/ctlproto.h) */
-		if ((nl = strchr(reply, '\n'))) {
-			*nl = '\0';
-			if (flush_parse_line(nl + 1, &fr) < 0)
-				memset(&fr, 0, sizeof(fr));
+	if (r == -ENOENT || r == -ECONNREFUSED) {
+		if (geteuid() != 0) {
+			fprintf(stderr, "medialist: %s %s: mediad is not running, and only root "
+					"can act without it\n", verb, name);
+			return EXIT_FAILED;
 		}
-		return report(ml, verb, name, r == 1, reply, &fr);
-	}
-	if (r != -ENOENT && r != -ECONNREFUSED) {
+		fprintf(stderr, "medialist: mediad is not running: acting directly as root\n");
+		act_directly(ml, verb, &e.rec, reply, sizeof(reply));
+	} else if (r < 0) {
 		fprintf(stderr, "medialist: %s %s: cannot reach mediad: %s\n", verb, name,
 			strerror(-r));
 		return EXIT_FAILED;
 	}
-	if (geteuid() != 0) {
-		fprintf(stderr, "medialist: %s %s: mediad is not running, and only root "
-				"can act without it\n", verb, name);
-		return EXIT_FAILED;
-	}
-	fprintf(stderr, "medialist: mediad is not running: acting directly as root\n");
-	if (!strcmp(verb, "unmount")) {
-		flush_mount(e.rec.mountpoint, e.rec.devmajor, e.rec.devminor, &fr);
-		r = eject_unmount(e.rec.mountpoint);
-		snprintf(reply, sizeof(reply), "%s: %s", name,
-			 r < 0 ? strerror(-r) : e.rec.mountpoint[0] ? "unmounted" : "was not mounted");
-	} else {
-		r = eject_medium(e.rec.devname, reply, sizeof(reply), &fr);
-	}
-	return report(ml, verb, name, r >= 0, reply, &fr);
+	ok = split_reply(reply, &text, &fr);
+	return report(ml, verb, name, ok, text, &fr);
 }
 
-int ml_unmount(const struct ml *ml, const char *name)
+int actions_unmount(const struct ml *ml, const char *name)
 {
 	return act(ml, "unmount", name);
 }
 
-int ml_eject(const struct ml *ml, const char *name)
+int actions_eject(const struct ml *ml, const char *name)
 {
 	return act(ml, "eject", name);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* medialist --json: one object per medium with the keys documented in
  * medialist(1), always all of them, always in this order. Every string
  * goes through json_escape(): output is valid JSON whatever a label
@@ -26,7 +27,7 @@ static void null_or_str(FILE *out, const char *key, const char *val)
 		fprintf(out, "\"%s\":null,", key);
 }
 
-void ml_json_entry(const struct ml *ml, const struct entry *e, FILE *out)
+void jsonout_entry(const struct ml *ml, const struct entry *e, FILE *out)
 {
 	const struct record *r = &e->rec;
 	char devnum[32], path[600];
@@ -52,7 +53,7 @@ void ml_json_entry(const struct ml *ml, const struct entry *e, FILE *out)
 	fprintf(out, "\"size\":%" PRIu64 ",", r->size);
 	fprintf(out, "\"readonly\":%s,", r->readonly ? "true" : "false");
 	fprintf(out, "\"removable\":%s,", r->removable ? "true" : "false");
-	str(out, "state", ml_state(e), true);
+	str(out, "state", state_name(e), true);
 	null_or_str(out, "mountpoint", r->mountpoint);
 	null_or_str(out, "path", e->ignored ? "" : path);
 	str(out, "options", r->options, true);
@@ -67,16 +68,20 @@ void ml_json_entry(const struct ml *ml, const struct entry *e, FILE *out)
 	else
 		fprintf(out, "\"safe\":%s,", r->safe ? "true" : "false");
 	null_or_str(out, "dirty_source", r->dirty_source);
+	/* encrypted media: what a container is unlocked as, a cleartext's
+	 * container (kernel name) */
+	null_or_str(out, "unlocked_as", r->unlocked_as);
+	null_or_str(out, "container", r->container);
 	/* the last key carries no comma */
 	fprintf(out, "\"ignored\":%s}", e->ignored ? "true" : "false");
 }
 
-int ml_json_list(const struct ml *ml, const struct entries *e, FILE *out)
+int jsonout_list(const struct ml *ml, const struct entries *e, FILE *out)
 {
 	fputc('[', out);
 	for (size_t i = 0; i < e->n; i++) {
 		fputs(i ? ",\n " : "\n ", out);
-		ml_json_entry(ml, &e->v[i], out);
+		jsonout_entry(ml, &e->v[i], out);
 	}
 	fputs(e->n ? "\n]\n" : "]\n", out);
 	return 0;

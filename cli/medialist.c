@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* medialist: the command line of mediad. Parses options, picks the
  * subcommand and maps results to the documented exit codes (0 done,
  * 1 refused or failed, 2 usage). Reads state without the daemon; must
  * never change state except through the daemon or, as root, eject.h. */
 #include "medialist.h"
+#include "unlock.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +23,9 @@ static void usage(FILE *f)
 		"       medialist [OPTION]... info NAME\n"
 		"       medialist [OPTION]... watch\n"
 		"       medialist [OPTION]... mount|unmount|eject NAME\n"
+		"       medialist [OPTION]... unlock NAME [--key-file FILE] [--type TYPE]\n"
+		"                 [--pim N] [--hidden] [--test]\n"
+		"       medialist [OPTION]... lock NAME\n"
 		"Lists, watches, mounts, unmounts and ejects the media mediad offers.\n\n"
 		"  -J, --json             JSON output (list, info, watch, unmount, eject)\n"
 		"  -a, --all              also list the devices mediad ignores, with the reason\n"
@@ -32,11 +37,22 @@ static void usage(FILE *f)
 		"  -s, --state-dir DIR    state directory (default from the configuration)\n"
 		"  -m, --media-dir DIR    media directory (default from the configuration)\n"
 		"  -h, --help             show this help\n"
-		"  -V, --version          show the version\n\n"
+		"  -V, --version          show the version\n"
+		"unlock: the passphrase is asked on the terminal (no echo), else read as one\n"
+		"line of standard input; NAME is the container's kernel name (medialist -a).\n"
+		"      --key-file FILE    the key file's bytes instead ('-': standard input)\n"
+		"      --type TYPE        luks, luks1, luks2, bitlk, veracrypt or truecrypt\n"
+		"                         (VeraCrypt and TrueCrypt volumes have no signature)\n"
+		"      --pim N            VeraCrypt's personal iterations multiplier\n"
+		"      --hidden           VeraCrypt/TrueCrypt: open the hidden volume\n"
+		"      --test             check the passphrase or key, open nothing\n"
+		"lock NAME (the container or its cleartext) unmounts and closes; eject of\n"
+		"either locks first.\n\n"
 		"Columns: NAME DEVICE TYPE SIZE BUS STATE SAFE LABEL UUID VENDOR MODEL\n"
 		"         SERIAL MOUNTPOINT OPTIONS RO RM KNAME DEVNUM REASON USAGE MOUNTTYPE\n"
-		"         NOTE (why the last mount went as it did)\n"
-		"Exit status: 0 done, 1 refused or failed, 2 usage error.\n",
+		"         NOTE (why the last mount went as it did) UNLOCKED_AS CONTAINER\n"
+		"Exit status: 0 done, 1 refused or failed (a wrong passphrase too), 2 usage\n"
+		"error.\n",
 		CONFIG_DEFAULT_PATH);
 }
 
@@ -45,15 +61,15 @@ static int do_list(const struct ml *ml)
 	struct entries e;
 	int r;
 
-	ml_daemon_up(ml, true);
-	r = ml_load(ml, ml->all, &e);
+	state_daemon_up(ml, true);
+	r = state_load(ml, ml->all, &e);
 	if (r < 0) {
 		fprintf(stderr, "medialist: cannot read %s: %s\n", ml->cfg.state_dir,
 			strerror(-r));
 		return EXIT_FAILED;
 	}
-	r = ml->json ? ml_json_list(ml, &e, stdout) : ml_table(ml, &e, stdout);
-	ml_free(&e);
+	r = ml->json ? jsonout_list(ml, &e, stdout) : table_print(ml, &e, stdout);
+	state_free(&e);
 	if (r == -EINVAL)
 		return EXIT_USAGE;
 	if (fflush(stdout) == EOF) {
@@ -68,23 +84,23 @@ static int do_info(const struct ml *ml, const char *name)
 	struct entry e;
 	int r;
 
-	if (ml->wait && (r = ml_wait_for(ml, name)) < 0) {
+	if (ml->wait && (r = actions_wait_for(ml, name)) < 0) {
 		fprintf(stderr, "medialist: %s: %s\n", name,
 			r == -ETIMEDOUT ? "did not appear in time" : strerror(-r));
 		return EXIT_FAILED;
 	}
 	/* a kernel name may hold '/' no more than a medium's name may */
 	if (!*name || strchr(name, '/') || name[0] == '.' ||
-	    ml_find(ml, name, &e) < 0) {
+	    state_find(ml, name, &e) < 0) {
 		fprintf(stderr, "medialist: %s: no such medium\n", name);
 		return EXIT_FAILED;
 	}
-	ml_daemon_up(ml, true);
+	state_daemon_up(ml, true);
 	if (ml->json) {
-		ml_json_entry(ml, &e, stdout);
+		jsonout_entry(ml, &e, stdout);
 		fputc('\n', stdout);
 	} else {
-		ml_info(&e, stdout);
+		table_info(&e, stdout);
 	}
 	return EXIT_DONE;
 }
@@ -103,9 +119,16 @@ int main(int argc, char **argv)
 		{ "media-dir", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		/* unlock (cli/unlock.c) */
+		{ "key-file", required_argument, NULL, 1000 },
+		{ "type", required_argument, NULL, 1001 },
+		{ "pim", required_argument, NULL, 1002 },
+		{ "hidden", no_argument, NULL, 1003 },
+		{ "test", no_argument, NULL, 1004 },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct ml ml; /* large (config); not on the stack */
+	struct unlock_args ua = { 0 };
 	const char *config = CONFIG_DEFAULT_PATH, *state = NULL, *media = NULL;
 	const char *cmd;
 	char err[CONFIG_ERR_BUF], *end;
@@ -137,6 +160,11 @@ int main(int argc, char **argv)
 		case 'm': media = optarg; break;
 		case 'h': usage(stdout); return EXIT_DONE;
 		case 'V': printf("medialist %s\n", VERSION); return EXIT_DONE;
+		case 1000: ua.key_file = optarg; break;
+		case 1001: if (unlock_set_type(&ua, optarg)) return EXIT_USAGE; break;
+		case 1002: if (unlock_set_pim(&ua, optarg)) return EXIT_USAGE; break;
+		case 1003: ua.opts.hidden = true; break;
+		case 1004: ua.opts.test = true; break;
 		default: usage(stderr); return EXIT_USAGE;
 		}
 	}
@@ -156,10 +184,11 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return EXIT_USAGE;
 		}
-		return cmd[0] == 'l' ? do_list(&ml) : ml_watch(&ml);
+		return cmd[0] == 'l' ? do_list(&ml) : watch_run(&ml);
 	}
 	if (strcmp(cmd, "info") && strcmp(cmd, "mount") && strcmp(cmd, "unmount") &&
-	    strcmp(cmd, "umount") && strcmp(cmd, "eject")) {
+	    strcmp(cmd, "umount") && strcmp(cmd, "eject") && strcmp(cmd, "unlock") &&
+	    strcmp(cmd, "lock")) {
 		fprintf(stderr, "medialist: unknown command '%s'\n", cmd);
 		usage(stderr);
 		return EXIT_USAGE;
@@ -171,8 +200,13 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "info"))
 		return do_info(&ml, argv[optind]);
 	if (!strcmp(cmd, "mount"))
-		return ml_mount(&ml, argv[optind]);
+		return actions_mount(&ml, argv[optind]);
+	if (!strcmp(cmd, "unlock"))
+		return unlock_run(&ml, argv[optind], &ua);
+	if (!strcmp(cmd, "lock") ||
+	    (!strcmp(cmd, "eject") && unlock_is_crypt(&ml, argv[optind])))
+		return unlock_lock(&ml, cmd, argv[optind]); /* eject locks first */
 	if (!strcmp(cmd, "eject"))
-		return ml_eject(&ml, argv[optind]);
-	return ml_unmount(&ml, argv[optind]);
+		return actions_eject(&ml, argv[optind]);
+	return actions_unmount(&ml, argv[optind]);
 }

@@ -1,6 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* medialist's shared declarations: the options every subcommand sees and
  * the media read from the state directory. Nothing here talks to the
- * daemon except ml_request() (cli/actions.c). */
+ * daemon except actions_request() (cli/actions.c). Each function is
+ * named after its file: state_, table_, jsonout_, watch_, actions_. */
 #ifndef MEDIALIST_H
 #define MEDIALIST_H
 
@@ -34,44 +36,42 @@ struct entries {
 };
 
 /* cli/state.c */
-int ml_load(const struct ml *ml, bool with_ignored, struct entries *out);
-void ml_free(struct entries *e);
+int state_load(const struct ml *ml, bool with_ignored, struct entries *out);
+void state_free(struct entries *e);
 /* Reads media/NAME, else ignored/NAME (a kernel name). 0 or -errno. */
-int ml_find(const struct ml *ml, const char *name, struct entry *out);
-/* Reads one record file relative to dirfd. 0 or -errno. */
-int ml_read_record(int dirfd, const char *file, struct record *rec);
+int state_find(const struct ml *ml, const char *name, struct entry *out);
 /* mount.mediad's report on the last mount of the medium r describes
  * (<state_dir>/mounts/): read directly, since the daemon copies it into
  * the record only a moment later. */
-int ml_read_report(const struct ml *ml, const struct record *r, struct record *rep);
-const char *ml_state(const struct entry *e); /* mounted, idle, ignored */
+int state_read_report(const struct ml *ml, const struct record *r, struct record *rep);
+const char *state_name(const struct entry *e); /* mounted, idle, ignored */
 /* A connected control socket, or -errno. */
-int ml_connect(const struct ml *ml);
+int state_connect(const struct ml *ml);
 /* True when the daemon answers on its socket; when not, says so once
  * on stderr. */
-bool ml_daemon_up(const struct ml *ml, bool warn);
+bool state_daemon_up(const struct ml *ml, bool warn);
 
 /* cli/table.c */
-int ml_table(const struct ml *ml, const struct entries *e, FILE *out);
-int ml_info(const struct entry *e, FILE *out);
-void ml_human_size(unsigned long long bytes, char out[16]);
+int table_print(const struct ml *ml, const struct entries *e, FILE *out);
+int table_info(const struct entry *e, FILE *out);
+void table_human_size(unsigned long long bytes, char out[16]);
 /* Text made safe for a terminal: control bytes, invalid UTF-8 and
  * bidirectional controls escaped. Returns its display width. */
-size_t ml_display(const char *in, char *out, size_t size);
+size_t table_display(const char *in, char *out, size_t size);
 
 /* cli/jsonout.c */
-void ml_json_entry(const struct ml *ml, const struct entry *e, FILE *out);
-int ml_json_list(const struct ml *ml, const struct entries *e, FILE *out);
+void jsonout_entry(const struct ml *ml, const struct entry *e, FILE *out);
+int jsonout_list(const struct ml *ml, const struct entries *e, FILE *out);
 
 /* cli/watch.c */
-int ml_watch(const struct ml *ml);
+int watch_run(const struct ml *ml);
 
 /* cli/actions.c */
-int ml_mount(const struct ml *ml, const char *name);
-int ml_unmount(const struct ml *ml, const char *name);
-int ml_eject(const struct ml *ml, const char *name);
+int actions_mount(const struct ml *ml, const char *name);
+int actions_unmount(const struct ml *ml, const char *name);
+int actions_eject(const struct ml *ml, const char *name);
 /* Waits (inotify) until media/NAME exists, at most ml->timeout. 0 or
  * -ETIMEDOUT / -errno. */
-int ml_wait_for(const struct ml *ml, const char *name);
+int actions_wait_for(const struct ml *ml, const char *name);
 
 #endif

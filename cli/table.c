@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The table and the info view: columns chosen with -o, widths measured in
  * terminal cells, flexible columns cut to fit the terminal. Every byte of
- * a label passes ml_display() first: nothing from a medium may reach the
+ * a label passes table_display() first: nothing from a medium may reach the
  * terminal as a control sequence. */
 #include "medialist.h"
 
@@ -22,6 +23,7 @@ enum col_id {
 	C_NAME, C_DEVICE, C_TYPE, C_SIZE, C_BUS, C_STATE, C_LABEL, C_UUID,
 	C_VENDOR, C_MODEL, C_SERIAL, C_MOUNTPOINT, C_OPTIONS, C_RO, C_RM,
 	C_KNAME, C_DEVNUM, C_REASON, C_USAGE, C_MOUNTTYPE, C_NOTE, C_SAFE,
+	C_UNLOCKED_AS, C_CONTAINER,
 };
 
 struct column {
@@ -44,11 +46,13 @@ static const struct column columns[] = {
 	{ "USAGE", C_USAGE, false, false },	  { "MOUNTTYPE", C_MOUNTTYPE, false, false },
 	{ "NOTE", C_NOTE, true, false },
 	{ "SAFE", C_SAFE, false, false },
+	/* encrypted media: the container's cleartext, the cleartext's container */
+	{ "UNLOCKED_AS", C_UNLOCKED_AS, false, false }, { "CONTAINER", C_CONTAINER, false, false },
 };
 #define N_COLUMNS (sizeof(columns) / sizeof(columns[0]))
 #define MAX_SHOWN 32
 
-void ml_human_size(unsigned long long bytes, char out[16])
+void table_human_size(unsigned long long bytes, char out[16])
 {
 	static const char units[] = "BKMGTPE";
 	double v = (double)bytes;
@@ -72,7 +76,7 @@ static bool is_bidi_control(uint32_t cp)
 	       cp == 0x200e || cp == 0x200f || cp == 0x061c;
 }
 
-size_t ml_display(const char *in, char *out, size_t size)
+size_t table_display(const char *in, char *out, size_t size)
 {
 	const unsigned char *s = (const unsigned char *)in;
 	size_t len = strlen(in), o = 0, width = 0;
@@ -123,9 +127,9 @@ static size_t cell(const struct entry *e, enum col_id id, char *out, size_t size
 	case C_NAME: snprintf(tmp, sizeof(tmp), "%s", e->ignored ? "-" : r->name); break;
 	case C_DEVICE: snprintf(tmp, sizeof(tmp), "%s", r->devname); break;
 	case C_TYPE: snprintf(tmp, sizeof(tmp), "%s", r->fstype); break;
-	case C_SIZE: ml_human_size(r->size, tmp); break;
+	case C_SIZE: table_human_size(r->size, tmp); break;
 	case C_BUS: snprintf(tmp, sizeof(tmp), "%s", r->bus); break;
-	case C_STATE: snprintf(tmp, sizeof(tmp), "%s", ml_state(e)); break;
+	case C_STATE: snprintf(tmp, sizeof(tmp), "%s", state_name(e)); break;
 	case C_LABEL: snprintf(tmp, sizeof(tmp), "%s", r->label); break;
 	case C_UUID: snprintf(tmp, sizeof(tmp), "%s", r->uuid); break;
 	case C_VENDOR: snprintf(tmp, sizeof(tmp), "%s", r->vendor); break;
@@ -146,8 +150,10 @@ static size_t cell(const struct entry *e, enum col_id id, char *out, size_t size
 		break;
 	/* can it be pulled now (daemon/dirty.c); ignored devices: no answer */
 	case C_SAFE: snprintf(tmp, sizeof(tmp), "%s", e->ignored ? "-" : r->safe ? "yes" : "no"); break;
+	case C_UNLOCKED_AS: snprintf(tmp, sizeof(tmp), "%s", r->unlocked_as); break;
+	case C_CONTAINER: snprintf(tmp, sizeof(tmp), "%s", r->container); break;
 	}
-	return ml_display(tmp, out, size);
+	return table_display(tmp, out, size);
 }
 
 /* Parses -o: comma-separated titles, case-insensitive; "+LIST" adds to
@@ -234,7 +240,7 @@ static void put_cell(FILE *out, const char *s, size_t w, size_t width, bool righ
 		fprintf(out, "%*s", (int)(width - w), "");
 }
 
-int ml_table(const struct ml *ml, const struct entries *e, FILE *out)
+int table_print(const struct ml *ml, const struct entries *e, FILE *out)
 {
 	const struct column *shown[MAX_SHOWN];
 	size_t width[MAX_SHOWN] = { 0 }, total = 0, tw = term_width();
@@ -298,7 +304,7 @@ int ml_table(const struct ml *ml, const struct entries *e, FILE *out)
 	return 0;
 }
 
-int ml_info(const struct entry *e, FILE *out)
+int table_info(const struct entry *e, FILE *out)
 {
 	char buf[RECORD_MAX_BYTES], shown[CELL_BUF * 2];
 	int len = record_format(&e->rec, buf, sizeof(buf));
@@ -313,9 +319,9 @@ int ml_info(const struct entry *e, FILE *out)
 		if (!eq)
 			continue;
 		*eq = '\0';
-		ml_display(eq + 1, shown, sizeof(shown));
+		table_display(eq + 1, shown, sizeof(shown));
 		fprintf(out, "%-11s %s\n", l, shown);
 	}
-	fprintf(out, "%-11s %s\n", "state", ml_state(e));
+	fprintf(out, "%-11s %s\n", "state", state_name(e));
 	return 0;
 }

@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* medialist watch: turns changes of <state_dir>/media (seen with
- * libinotifytools) into add, remove, mount, unmount, dirty, clean and
- * change events, one line each, flushed at once. Reads records only;
+ * libinotifytools) into add, remove, mount, unmount, dirty, clean,
+ * change, unlocked and locked events, one line each, flushed at once. Reads records only;
  * must never act. */
 #include "medialist.h"
+#include "statedir.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,12 +50,16 @@ static int emit(const struct ml *ml, const char *event, const struct record *r)
 		gettimeofday(&tv, NULL);
 		printf("{\"event\":\"%s\",\"time\":%lld.%03d,\"medium\":", event,
 		       (long long)tv.tv_sec, (int)(tv.tv_usec / 1000));
-		ml_json_entry(ml, &e, stdout);
+		jsonout_entry(ml, &e, stdout);
 		fputs("}\n", stdout);
 	} else {
-		ml_display(r->name, name, sizeof(name));
-		ml_display(r->devname, dev, sizeof(dev));
-		ml_display(r->mountpoint, mp, sizeof(mp));
+		/* the last field: the mount point, or for unlocked and locked
+		 * the container's kernel name */
+		bool crypt = !strcmp(event, "unlocked") || !strcmp(event, "locked");
+
+		table_display(r->name, name, sizeof(name));
+		table_display(r->devname, dev, sizeof(dev));
+		table_display(crypt ? r->container : r->mountpoint, mp, sizeof(mp));
 		printf("%s %s %s%s%s\n", event, name, dev, *mp ? " " : "", mp);
 	}
 	if (fflush(stdout) == EOF || ferror(stdout))
@@ -66,7 +72,7 @@ static int seen(const struct ml *ml, struct known *k, int dirfd, const char *fil
 	struct record rec, *old = find(k, file);
 	int r = 0;
 
-	if (ml_read_record(dirfd, file, &rec) < 0)
+	if (statedir_read_record(dirfd, file, &rec) < 0)
 		return 0; /* gone again already: its delete follows */
 	if (!old) {
 		struct record *v = realloc(k->v, (k->n + 1) * sizeof(*v));
@@ -76,6 +82,8 @@ static int seen(const struct ml *ml, struct known *k, int dirfd, const char *fil
 		k->v = v;
 		k->v[k->n++] = rec;
 		r = emit(ml, "add", &rec);
+		if (!r && rec.container[0]) /* the cleartext of an encrypted container */
+			r = emit(ml, "unlocked", &rec);
 		if (!r && rec.mountpoint[0])
 			r = emit(ml, "mount", &rec);
 		return r;
@@ -102,7 +110,9 @@ static int gone(const struct ml *ml, struct known *k, const char *file)
 
 	if (!old)
 		return 0;
-	r = emit(ml, "remove", old);
+	r = old->container[0] ? emit(ml, "locked", old) : 0;
+	if (!r)
+		r = emit(ml, "remove", old);
 	*old = k->v[--k->n];
 	return r;
 }
@@ -115,7 +125,7 @@ static bool stdout_closed(void)
 	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
 }
 
-int ml_watch(const struct ml *ml)
+int watch_run(const struct ml *ml)
 {
 	char dir[300];
 	struct known k = { NULL, 0 };
@@ -144,7 +154,7 @@ int ml_watch(const struct ml *ml)
 	{
 		struct entries e;
 
-		if (ml_load(ml, false, &e) == 0) {
+		if (state_load(ml, false, &e) == 0) {
 			for (size_t i = 0; i < e.n; i++) {
 				struct record *v = realloc(k.v, (k.n + 1) * sizeof(*v));
 
@@ -153,7 +163,7 @@ int ml_watch(const struct ml *ml)
 				k.v = v;
 				k.v[k.n++] = e.v[i].rec;
 			}
-			ml_free(&e);
+			state_free(&e);
 		}
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);

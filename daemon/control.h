@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon's end of the control socket (protocol: lib/ctlproto.h).
  * The peer is identified with SO_PEERCRED/SO_PEERGROUPS. A client that
  * sends nothing for CONTROL_IDLE_SECS, or garbage, is answered (if it can
@@ -14,9 +15,14 @@
 #include "name.h"
 
 #define CONTROL_MAX_CLIENTS 32
+/* connections one unprivileged uid may hold, and the slots only root and
+ * allow_group may take (see pick_slot in control.c) */
+#define CONTROL_MAX_PER_UID 4
+#define CONTROL_RESERVED 8
 
 struct mediad;
 struct control;
+struct child;
 
 struct control_client {
 	struct control *ctl;
@@ -24,11 +30,11 @@ struct control_client {
 	uid_t uid;
 	pid_t peer_pid;
 	bool allowed;
-	pid_t child; /* the action's process, 0 when none */
+	struct child *child; /* the action's process (daemon/child.c), or NULL */
+	double since;        /* when it connected (ev_now) */
 	char what[16 + NAME_BUF]; /* "eject NAME", for the log */
 	ev_io io;
 	ev_timer timer;
-	ev_child cw;
 };
 
 struct control {
@@ -47,9 +53,14 @@ struct control {
 int control_open(struct control *ctl, struct mediad *md, struct ev_loop *loop);
 void control_close(struct control *ctl);
 
-/* Resolves the group allowed to change state (config allow_group); called
- * at start and after every reload, so that the loop never asks NSS. */
-void control_set_group(struct control *ctl, const char *group);
+/* The group allowed to change state (config allow_group), resolved by
+ * the caller (daemon/setup.c: in a child at reload, so that the loop never
+ * waits for the name service). have_gid false: only root. */
+void control_set_group(struct control *ctl, const char *group, bool have_gid, gid_t gid);
+
+/* Sends text (a whole reply, lib/ctlproto.h) to the client and closes
+ * it: for daemon/cryptctl.c, whose requests span several messages. */
+void control_answer(struct control_client *cl, const char *text);
 
 /* Parses a request: verb and argument. Returns 0, or -EINVAL for anything
  * else than the grammar above (the argument must be a valid name). */

@@ -1,13 +1,19 @@
-/* Device facts from libudev and sysfs. Reads only; never opens the device
- * node (probing is probe.c's job, and it happens only when needed). */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Device facts from libudev and sysfs, and the uevent filter. Reads only;
+ * never opens the device node (probing is probe.c's job, and it happens
+ * only when needed). */
 #include "device.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
+#include <unistd.h>
 #include <libudev.h>
+
+#include "config.h"
 
 static void copy_trim(char *dst, size_t size, const char *src)
 {
@@ -119,6 +125,37 @@ static void read_holder(struct devinfo *out)
 	closedir(dir);
 }
 
+/* A whole disk's partitions, as the kernel made them: subdirectories of
+ * its sysfs directory named after it and holding a "partition" file (the
+ * same test as udisks2's disk_is_partitioned_by_kernel, made exact). They
+ * exist before the kernel announces the disk; partx and BLKPG add and
+ * remove them later, one by one. */
+static unsigned count_partitions(struct udev_device *d)
+{
+	const char *sys = udev_device_get_syspath(d);
+	const char *name = udev_device_get_sysname(d);
+	size_t len = strlen(name);
+	unsigned n = 0;
+	DIR *dir;
+	struct dirent *e;
+
+	dir = sys ? opendir(sys) : NULL;
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir))) {
+		char file[300];
+
+		if (strncmp(e->d_name, name, len) || !e->d_name[len])
+			continue;
+		if (snprintf(file, sizeof(file), "%s/partition", e->d_name) >= (int)sizeof(file))
+			continue;
+		if (faccessat(dirfd(dir), file, F_OK, 0) == 0)
+			n++;
+	}
+	closedir(dir);
+	return n;
+}
+
 static void read_udev_fs(struct udev_device *d, struct devinfo *out)
 {
 	const char *type = udev_device_get_property_value(d, "ID_FS_TYPE");
@@ -126,10 +163,20 @@ static void read_udev_fs(struct udev_device *d, struct devinfo *out)
 	const char *v;
 	struct fsinfo *fs = &out->fs;
 
-	if (pt && !out->partition)
+	/* on a partition: a nested table (an extended partition's, a disk
+	 * image written into a partition) */
+	if (pt)
 		copy_trim(fs->pttype, sizeof(fs->pttype), pt);
-	if (!type || !*type)
+	if (out->partition)
+		copy_trim(fs->parttype, sizeof(fs->parttype),
+			  udev_device_get_property_value(d, "ID_PART_ENTRY_TYPE"));
+	if (!type || !*type) {
+		/* a disk the kernel has partitioned is ignored whatever is on
+		 * it, and udev named its table: nothing left to probe */
+		if (out->partitions && fs->pttype[0])
+			out->udev_probed = true;
 		return;
+	}
 	out->udev_probed = true;
 	fs->found = true;
 	copy_trim(fs->fstype, sizeof(fs->fstype), type);
@@ -178,6 +225,8 @@ int device_read(struct udev_device *d, bool from_udev, struct devinfo *out)
 			return 0; /* an unattached loop device holds no medium */
 		copy_trim(out->backing_file, sizeof(out->backing_file), v);
 	}
+	if (!out->partition)
+		out->partitions = count_partitions(d);
 	out->size = attr_u64(d, "size") * 512;
 	out->diskseq = attr_u64(disk, "diskseq");
 	v = udev_device_get_sysattr_value(d, "ro");
@@ -200,4 +249,53 @@ int device_read(struct udev_device *d, bool from_udev, struct devinfo *out)
 		read_udev_fs(d, out);
 	}
 	return 1;
+}
+
+bool device_wanted(const struct devinfo *d, const struct config *c)
+{
+	size_t len = strlen(c->loop_dir);
+
+	if (d->size == 0)
+		return false; /* a drive with no medium, a detached loop device */
+	if (!d->loop)
+		return true;
+	if (!c->include_loop)
+		return false;
+	return !len || (!strncmp(d->backing_file, c->loop_dir, len) &&
+			d->backing_file[len] == '/');
+}
+
+/* A disk on its way out: its size zeroed (a detached loop device; newer
+ * kernels mark a disk dead before they drop its partitions), or a SCSI
+ * disk (USB, UAS, SATA) whose device the midlayer is deleting: older
+ * kernels (the 6.1 series) drop the partitions first and zero the size
+ * later, but the SCSI state reads "cancel" before either. Re-judging a
+ * leaving disk would offer its own signature for a moment. */
+static bool disk_leaving(struct udev_device *disk)
+{
+	struct udev_device *sdev;
+	const char *v;
+
+	v = udev_device_get_sysattr_value(disk, "size");
+	if (!v || !strtoull(v, NULL, 10))
+		return true;
+	sdev = udev_device_get_parent_with_subsystem_devtype(disk, "scsi", "scsi_device");
+	v = sdev ? udev_device_get_sysattr_value(sdev, "state") : NULL;
+	return v && (!strncmp(v, "cancel", 6) || !strncmp(v, "deleted", 7));
+}
+
+struct udev_device *device_parent_disk(struct udev_device *partition, const char *action)
+{
+	const char *devtype = udev_device_get_devtype(partition);
+	struct udev_device *disk;
+
+	if (!devtype || strcmp(devtype, "partition") || !action ||
+	    (strcmp(action, "add") && strcmp(action, "remove")))
+		return NULL;
+	disk = udev_device_get_parent_with_subsystem_devtype(partition, "block", "disk");
+	if (!disk || !udev_device_get_devnode(disk))
+		return NULL;
+	if (!strcmp(action, "remove") && disk_leaving(disk))
+		return NULL;
+	return disk;
 }

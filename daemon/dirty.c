@@ -1,4 +1,7 @@
-/* Dirty-data polling. What the kernel gives per device, and what not
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Dirty-data polling: reads the counters, keeps each medium's answer in
+ * its record; the decision itself is dirtydecide.c's (pure, unit-tested).
+ * What the kernel gives per device, and what not
  * (measured on 6.18; the same on Debian 12's 6.1):
  *  - /sys/block/DISK/inflight: requests in flight, exact, always there;
  *  - debugfs bdi/MAJ:MIN/stats: per backing device (a partition shares its
@@ -19,7 +22,10 @@
  * Never blocks: a poll reads a few small files from sysfs, debugfs and
  * procfs, which never wait for a device. Never mounts debugfs itself:
  * systemd mounts it by default; where it is absent the answer is the
- * global one, and says so (dirty_source=meminfo). */
+ * global one, and says so (dirty_source=meminfo).
+ * (Past 400 lines: the counter reading per source, bdi and meminfo, is
+ * one concern with the poll that uses it.)
+ */
 #include "dirty.h"
 
 #include <errno.h>
@@ -30,15 +36,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "change.h"
+#include "dirtydecide.h"
 #include "flush.h"
 #include "idleflush.h"
 #include "log.h"
 #include "mediad.h"
-
-/* b_dirty and friends are exact; the kB counters only count above what
- * per-cpu batching can hide (WB_STAT_BATCH pages per CPU, at most 8 *
- * (1 + log2(ncpu)); 32 pages per CPU covers 8 CPUs and is still small) */
-#define BDI_SLACK_KB_PER_CPU 128
 
 static ssize_t read_small(const char *path, char *buf, size_t size)
 {
@@ -85,15 +88,8 @@ static void disk_of(unsigned maj, unsigned min, char out[32])
 	}
 }
 
-/* What the kernel says is still on its way to one medium's device. */
-struct counters {
-	long long pages_kb;   /* dirty + under writeback, kB */
-	long long inodes;     /* on b_dirty, b_io, b_more_io (per device only) */
-	bool per_device;      /* debugfs's bdi counters, else /proc/meminfo's */
-};
-
 /* Adds bdi NAME's counters to *c; -errno when debugfs does not tell. */
-static int bdi_read(const char *debugfs, const char *name, struct counters *c)
+static int bdi_read(const char *debugfs, const char *name, struct dirty_counters *c)
 {
 	char path[400], buf[1024] = "";
 	long long wb, rec, b_dirty, b_io, b_more;
@@ -118,7 +114,7 @@ static int bdi_read(const char *debugfs, const char *name, struct counters *c)
  * and the filesystem's where it has one (btrfs: linked from its sysfs
  * directory; FUSE block filesystems such as ntfs-3g: "MAJ:MIN-fuseblk"). */
 static int bdis_read(const char *debugfs, const struct record *r, const char *fstype,
-		     struct counters *c)
+		     struct dirty_counters *c)
 {
 	char disk[32], name[300], path[300];
 	int d;
@@ -144,7 +140,7 @@ static int bdis_read(const char *debugfs, const struct record *r, const char *fs
 	return bdi_read(debugfs, name, c);
 }
 
-static void meminfo_read(struct counters *c)
+static void meminfo_read(struct dirty_counters *c)
 {
 	char buf[4096] = "";
 
@@ -165,27 +161,9 @@ static unsigned inflight_writes(const struct record *r)
 	return 0;
 }
 
-/* Seconds a filesystem may keep metadata only in memory after its pages
- * are written: the journal's commit interval (ext3/4: 5 s, xfs's log
- * worker and btrfs's transaction: 30 s), or commit= where it is set. */
-static double settle_secs(const char *fstype, unsigned commit, bool global)
-{
-	/* the global counters are folded from per-cpu parts once a second */
-	double least = global ? 2.0 : 2 * DIRTY_POLL_SECS;
-	double s = 0;
-
-	if (!strcmp(fstype, "ext3") || !strcmp(fstype, "ext4"))
-		s = commit ? commit : 5;
-	else if (!strcmp(fstype, "btrfs"))
-		s = commit ? commit : 30;
-	else if (!strcmp(fstype, "xfs") || !strcmp(fstype, "f2fs"))
-		s = 30;
-	return s > least ? s : least;
-}
-
 /* Reads the counters for e's mount (fstype as mounted); false when e is
  * not mounted read-write, so nothing can be waiting. */
-static bool read_counters(struct mediad *md, struct medium *e, struct counters *c,
+static bool read_counters(struct mediad *md, struct medium *e, struct dirty_counters *c,
 			  const char **fstype, unsigned *commit)
 {
 	bool rw = false;
@@ -205,84 +183,96 @@ static bool read_counters(struct mediad *md, struct medium *e, struct counters *
 	return true;
 }
 
-static uint64_t mix(uint64_t h, uint64_t v)
+/* The decision's own state, kept in the medium between polls. */
+static void state_get(const struct medium *e, struct dirty_state *st)
 {
-	return (h ^ v) * 0x100000001b3ULL; /* FNV-1a's prime, a word at a time */
+	st->clean_since = e->clean_since;
+	st->activity = e->activity;
+	st->flushed_activity = e->flushed_activity;
+	st->quiet_since = e->quiet_since;
+	st->stale_inodes = e->stale_inodes;
+	st->synced = e->synced;
 }
 
-/* fresh: just mounted; flushed: mediad's own flush of e just ended */
+static void state_put(struct medium *e, const struct dirty_state *st)
+{
+	e->clean_since = st->clean_since;
+	e->activity = st->activity;
+	e->flushed_activity = st->flushed_activity;
+	e->quiet_since = st->quiet_since;
+	e->stale_inodes = st->stale_inodes;
+	e->synced = st->synced;
+}
+
+/* Blocks ext4 holds written but not yet allocated on the filesystem of
+ * device kname (its own sysfs counter, exact per filesystem); 0 when it
+ * does not say. */
+static long long ext4_delalloc(const char *kname)
+{
+	char path[128], buf[32];
+
+	if (snprintf(path, sizeof(path), "/sys/fs/ext4/%s/delayed_allocation_blocks", kname) >=
+	    (int)sizeof(path))
+		return 0;
+	return read_small(path, buf, sizeof(buf)) > 0 ? strtoll(buf, NULL, 10) : 0;
+}
+
+/* Whether something was written to e since mediad last flushed it or saw
+ * it mounted, i.e. whether a flush would have work to do: the device took
+ * writes since (its own write count: a journal's commit, the kernel's
+ * writeback, a FAT driver's flush at close), or the per-device counters
+ * show pages or inodes beyond what that flush left, or, with only the
+ * global counters, ext4 says it holds blocks not yet allocated. Never the
+ * global counters themselves: another disk's writer kept them moving, and
+ * mediad flushed an idle medium again and again for nothing (four flushes,
+ * three of them of 0 bytes, after one read). */
+static void note_news(struct medium *e, const struct dirty_input *in, long long stale)
+{
+	const struct dirty_counters *c = &in->c;
+	bool news;
+
+	if (!in->mounted_rw) {
+		e->flush_base = -1;
+		e->flush_news = false;
+		return;
+	}
+	if (in->fresh || in->flushed)
+		e->flush_base = in->written;
+	news = e->flush_base < 0 || in->written < 0 || in->written != e->flush_base;
+	if (c->per_device)
+		news = news || c->pages_kb > BDI_SLACK_KB_PER_CPU * in->ncpu || c->inodes > stale;
+	else if (!strncmp(in->fstype, "ext", 3))
+		news = news || ext4_delalloc(e->rec.kname) > 0;
+	e->flush_news = news;
+}
+
+/* fresh: just mounted; flushed: mediad's own flush of e just ended. The
+ * readings here, the decision in dirtydecide.c. */
 static bool assess(struct mediad *md, struct medium *e, bool fresh, bool flushed)
 {
-	struct record *r = &e->rec;
-	struct counters c;
-	const char *fstype;
-	unsigned commit, writes;
-	double now = ev_now(md->loop);
-	long long bdi_slack;
-	uint64_t activity;
-	bool dirty;
+	struct dirty_input in = {
+		.ncpu = md->dirty.ncpu,
+		.now = ev_now(md->loop),
+		.fresh = fresh,
+		.flushed = flushed,
+	};
+	struct dirty_state st;
+	struct dirty_verdict v;
 
 	if (!e->offered)
 		return false;
-	if (!read_counters(md, e, &c, &fstype, &commit)) {
-		/* nothing can be waiting to be written */
-		r->safe = true;
-		r->dirty_source[0] = '\0';
-		e->clean_since = 0;
-		e->synced = false;
-		e->stale_inodes = 0;
-		e->activity = e->flushed_activity = 0;
-		return false;
+	in.mounted_rw = read_counters(md, e, &in.c, &in.fstype, &in.commit);
+	if (in.mounted_rw) {
+		in.writes = inflight_writes(&e->rec);
+		in.written = flush_written(e->rec.devmajor, e->rec.devminor);
 	}
-	writes = inflight_writes(r);
-	bdi_slack = BDI_SLACK_KB_PER_CPU * md->dirty.ncpu;
-	if (flushed) {
-		/* What the kernel still lists with no page left to write and
-		 * no write in flight, right after syncfs wrote everything: the
-		 * block device's own inode keeps its dirty mark, with clean
-		 * pages, until the flusher's next periodic pass (seen: 30 s
-		 * after a syncfs, and after a sync too). */
-		if (c.per_device && c.pages_kb <= bdi_slack && writes == 0)
-			e->stale_inodes = c.inodes;
-		e->synced = true;
-	}
-	if (c.per_device) {
-		/* what mediad's own flush left listed is excused until the
-		 * kernel's periodic writeback takes it off (within
-		 * dirty_expire + dirty_writeback, 35 s): the excuse shrinks
-		 * with the list and never grows back */
-		if (c.inodes < e->stale_inodes)
-			e->stale_inodes = c.inodes;
-		dirty = c.inodes > e->stale_inodes || c.pages_kb > bdi_slack;
-	} else {
-		dirty = c.pages_kb > 0;
-	}
-	dirty = dirty || writes > 0;
-	snprintf(r->dirty_source, sizeof(r->dirty_source), "%s", c.per_device ? "bdi" : "meminfo");
-	activity = mix(mix(mix(mix(0xcbf29ce484222325ULL, (uint64_t)c.pages_kb),
-			       (uint64_t)c.inodes), writes),
-		       (uint64_t)flush_written(r->devmajor, r->devminor));
-	if (activity != e->activity) {
-		e->activity = activity;
-		e->quiet_since = now;
-	}
-	if (dirty) {
-		r->safe = false;
-		e->clean_since = 0;
-		e->synced = false;
-	} else if (fresh || e->synced) {
-		/* just mounted, nothing written yet (a mount's own writes,
-		 * journal replay, are done before it returns); or flushed by
-		 * syncfs, which commits the journal, and clean since */
-		r->safe = true;
-		if (e->clean_since == 0)
-			e->clean_since = now;
-	} else {
-		if (e->clean_since == 0)
-			e->clean_since = now;
-		r->safe = now - e->clean_since >= settle_secs(fstype, commit, !c.per_device);
-	}
-	return true;
+	state_get(e, &st);
+	v = dirty_decide(&in, &st);
+	state_put(e, &st);
+	note_news(e, &in, st.stale_inodes);
+	e->rec.safe = v.safe;
+	snprintf(e->rec.dirty_source, sizeof(e->rec.dirty_source), "%s", v.source);
+	return v.needed;
 }
 
 bool dirty_assess(struct mediad *md, struct medium *e, bool fresh)
@@ -292,23 +282,10 @@ bool dirty_assess(struct mediad *md, struct medium *e, bool fresh)
 
 static bool update(struct mediad *md, struct medium *e, bool flushed)
 {
-	bool was = e->rec.safe, needed;
-	char src[sizeof(e->rec.dirty_source)];
-	int r;
+	struct record before = e->rec;
+	bool needed = assess(md, e, false, flushed);
 
-	memcpy(src, e->rec.dirty_source, sizeof(src));
-	needed = assess(md, e, false, flushed);
-	if (was == e->rec.safe && !strcmp(src, e->rec.dirty_source))
-		return needed;
-	if ((r = publish_write(&md->pub, e)) < 0)
-		log_err("%s (%s): cannot publish: %s", e->rec.name, e->rec.devname, strerror(-r));
-	if (was != e->rec.safe) {
-		log_info("%s (%s) %s (%s)", e->rec.name, e->rec.devname,
-			 e->rec.safe ? "clean: safe to remove"
-				     : "has data waiting to be written: not safe to remove",
-			 e->rec.dirty_source[0] ? e->rec.dirty_source : "not mounted read-write");
-		hooks_emit(&md->hooks, e->rec.safe ? "clean" : "dirty", &e->rec);
-	}
+	change_commit(md, e, &before);
 	return needed;
 }
 
@@ -321,6 +298,68 @@ void dirty_flushed(struct mediad *md, struct medium *e)
 {
 	update(md, e, true);
 	e->flushed_activity = e->activity;
+}
+
+/* mediad's own flush of a medium ended (idleflush.c). serial tells which
+ * medium it was for: it may have left meanwhile. */
+static void on_flushed(unsigned serial, enum idleflush_outcome o,
+		       const struct flush_result *fr, void *arg)
+{
+	struct mediad *md = arg;
+	struct medium *e = NULL;
+	char what[64];
+
+	for (size_t i = 0; i < md->media.n && !e; i++)
+		if (md->media.v[i]->flush_serial == serial)
+			e = md->media.v[i];
+	if (!e)
+		return; /* gone meanwhile */
+	e->flush_serial = 0;
+	flush_describe(fr, what, sizeof(what));
+	if (o == IDLEFLUSH_FLUSHED) {
+		log_info("%s (%s): flushed %s, after %u s without writes", e->rec.name,
+			 e->rec.devname, what, md->cfg.flush_idle);
+		dirty_flushed(md, e);
+	} else {
+		/* not again until something changes */
+		e->flushed_activity = e->activity;
+		log_notice("%s (%s): could not flush it (%s)", e->rec.name, e->rec.devname,
+			   idleflush_strerror(o));
+	}
+}
+
+/* A flush may wait for as long as a slow stick takes to write what is
+ * dirty; past this it is not an idle flush any more (the kernel's own
+ * writeback goes on regardless). */
+#define FLUSH_DEADLINE_SECS 120.0
+
+static void flush_start(struct mediad *md, struct medium *e)
+{
+	struct idleflush_target t = {
+		.devname = e->rec.devname,
+		.mountpoint = e->rec.mountpoint,
+		.fstype = "",
+		.maj = e->rec.devmajor,
+		.min = e->rec.devminor,
+	};
+	bool rw;
+	unsigned commit;
+	int r;
+
+	if (++md->flush_serial_next == 0) /* 0 means "none running" */
+		md->flush_serial_next = 1;
+	mounts_get(&md->mounts, e->rec.mountpoint, &t.fstype, &rw, &commit);
+	r = idleflush_start(md->loop, &t, md->flush_serial_next, FLUSH_DEADLINE_SECS,
+			    on_flushed, md);
+	if (r < 0) {
+		log_err("%s (%s): cannot start a flush: %s", e->rec.name, e->rec.devname,
+			strerror(-r));
+		e->flushed_activity = e->activity;
+		return;
+	}
+	e->flush_serial = md->flush_serial_next;
+	log_debug("%s (%s): flushing, %u s without writes", e->rec.name, e->rec.devname,
+		  md->cfg.flush_idle);
 }
 
 static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
@@ -337,12 +376,13 @@ static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 		if (!e->offered || !e->rec.mountpoint[0] || !e->rec.name[0])
 			continue;
 		needed |= dirty_update(md, e);
-		/* not safe, and nothing has changed for flush_idle seconds
-		 * since mediad last flushed it: the writer is done */
-		if (md->cfg.flush_idle && !e->rec.safe && !e->flush_serial &&
+		/* not safe, something written since mediad last flushed it,
+		 * and nothing has changed for flush_idle seconds: the writer
+		 * is done */
+		if (md->cfg.flush_idle && !e->rec.safe && !e->flush_serial && e->flush_news &&
 		    e->activity != e->flushed_activity &&
 		    now - e->quiet_since >= (double)md->cfg.flush_idle)
-			idleflush_start(md, e);
+			flush_start(md, e);
 	}
 	if (!needed) {
 		ev_timer_stop(loop, w);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Safe to remove: whether each mounted medium still has data on its way
  * to the device, in its record ("safe", "dirty_source") and as "dirty" and
  * "clean" hook events. Polls with a libev timer only while some medium is
@@ -8,7 +9,7 @@
 #include <stdbool.h>
 #include <ev.h>
 
-#define DIRTY_POLL_SECS 0.25
+#include "dirtydecide.h" /* DIRTY_POLL_SECS */
 
 struct mediad;
 struct medium;

@@ -1,7 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Device events: add, change, remove and re-enumeration. Every handler
  * ends with the published state equal to what it learned about that one
- * device; handlers are idempotent, so a duplicate event is harmless. */
-#include "mediad.h"
+ * device; handlers are idempotent, so a duplicate event is harmless. Never
+ * publishes itself: daemon/change.c does, for every source of change.
+ * Longer than 400 lines because the three event sources (device monitor,
+ * mount table, device-write watch) share one handler and its helpers;
+ * split further, each part would need the others' statics. */
+#include "events.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,71 +16,20 @@
 #include <sys/sysmacros.h>
 #include <libudev.h>
 
+#include "change.h"
+#include "crypt.h"
 #include "device.h"
 #include "log.h"
+#include "mediad.h"
+#include "mountreport.h"
 #include "mediapoll.h"
+#include "memtrim.h"
 #include "optical.h"
 #include "monitor.h"
 #include "policy.h"
 #include "probejob.h"
 
-/* An offered medium waiting in coldplug for its name (see
- * events_name_waiting) is not published yet: nothing to withdraw, no hook
- * to tell. */
-static bool announced(const struct medium *e)
-{
-	return !e->offered || e->rec.name[0];
-}
-
-static void forget(struct mediad *md, struct medium *e, bool gone)
-{
-	if (!announced(e)) {
-		watch_remove(&md->watch, e->devnum);
-		media_remove(&md->media, e);
-		return;
-	}
-	if (e->offered && gone && e->rec.mountpoint[0]) {
-		/* The device is gone: detach the mount now so nothing blocks
-		 * on it; whatever was not yet written is lost. */
-		log_warn("%s (%s) removed while mounted on %s: detaching; unwritten data may be lost",
-			 e->rec.name, e->rec.devname, e->rec.mountpoint);
-		if (umount2(e->rec.mountpoint, MNT_DETACH) < 0 && errno != EINVAL &&
-		    errno != ENOENT)
-			log_err("%s: lazy unmount of %s failed: %m", e->rec.name,
-				e->rec.mountpoint);
-	}
-	if (e->offered)
-		hooks_emit(&md->hooks, "remove", &e->rec);
-	publish_withdraw(&md->pub, e);
-	watch_remove(&md->watch, e->devnum);
-	if (e->offered)
-		log_info("%s (%s) withdrawn", e->rec.name, e->rec.devname);
-	media_remove(&md->media, e);
-}
-
-static void publish(struct mediad *md, struct medium *e)
-{
-	int r = publish_write(&md->pub, e);
-
-	if (r < 0)
-		log_err("%s (%s): cannot publish: %s", e->offered ? e->rec.name : e->rec.kname,
-			e->rec.devname, strerror(-r));
-}
-
-/* A new entry, named: published, logged, and told to the hooks. */
-static void announce(struct mediad *md, struct medium *e)
-{
-	/* not fresh: mounted before we knew it, it may hold dirty data */
-	dirty_assess(md, e, false);
-	publish(md, e);
-	if (e->offered) {
-		log_info("%s (%s, %s) published", e->rec.name, e->rec.devname, e->rec.fstype);
-		hooks_emit(&md->hooks, "add", &e->rec);
-		dirty_schedule(md);
-	} else {
-		log_info("%s ignored: %s", e->rec.devname, e->rec.reason);
-	}
-}
+static void device_written(dev_t devnum, void *arg);
 
 /* The second half of an event, once the filesystem is known: classify,
  * name, publish. info->fs is filled in (by udev or by a probe). */
@@ -84,41 +38,37 @@ static void conclude(struct mediad *md, struct devinfo *info)
 	dev_t devnum = info->devnum;
 	struct medium *old = media_find(&md->media, devnum);
 	struct record rec;
-	const char *ours, *system;
+	struct mount_found f;
 	enum verdict v;
 
-	mounts_find(&md->mounts, devnum, info->devname, &ours, &system);
-	v = policy_classify(info, &md->cfg, &md->opts, system, &rec);
-	if (v == VERDICT_SKIP) {
-		if (old)
-			forget(md, old, true);
-		return;
-	}
-	if (ours)
-		snprintf(rec.mountpoint, sizeof(rec.mountpoint), "%s", ours);
+	mounts_find(&md->mounts, devnum, info->kname, info->fs.uuid, &f);
+	crypt_adjust(md, info); /* a cleartext is on its container's stick */
+	v = policy_classify(info, &md->cfg, &md->opts, f.system, &rec);
+	crypt_classify(md, info, &rec, &v);
+	if (f.ours)
+		snprintf(rec.mountpoint, sizeof(rec.mountpoint), "%s", f.ours);
 	if (old && old->offered == (v == VERDICT_OFFERED) &&
 	    media_same_identity(&old->rec, &rec)) {
 		/* Same medium: keep its name; rewrite only what changed. */
 		memcpy(rec.name, old->rec.name, sizeof(rec.name));
 		/* and what mount.mediad reported of its mount */
-		memcpy(rec.mounted_type, old->rec.mounted_type, sizeof(rec.mounted_type));
-		memcpy(rec.mounted_options, old->rec.mounted_options, sizeof(rec.mounted_options));
-		memcpy(rec.mount_note, old->rec.mount_note, sizeof(rec.mount_note));
-		memcpy(rec.mount_error, old->rec.mount_error, sizeof(rec.mount_error));
+		record_copy_mount_report(&rec, &old->rec);
 		/* the poll's answer stands until the poll says otherwise */
 		rec.safe = old->rec.safe;
 		memcpy(rec.dirty_source, old->rec.dirty_source, sizeof(rec.dirty_source));
-		if (memcmp(&rec, &old->rec, sizeof(rec))) {
+		{
+			struct record before = old->rec;
+
 			old->rec = rec;
-			if (announced(old))
-				publish(md, old);
+			change_commit(md, old, &before);
+			crypt_after(md, old);
 		}
 		return;
 	}
 	if (old)
-		forget(md, old, false);
+		change_forget(md, old, false);
 	if (v == VERDICT_OFFERED) {
-		const char *mounted = ours ? mounts_auto_name(&md->mounts, ours) : NULL;
+		const char *mounted = f.ours ? mounts_auto_name(&md->mounts, f.ours) : NULL;
 
 		if (md->coldplug) {
 			/* an unknown medium waits for the end of coldplug */
@@ -133,11 +83,12 @@ static void conclude(struct mediad *md, struct devinfo *info)
 		log_err("%s: out of memory", info->devname);
 		return;
 	}
-	watch_add(&md->watch, info->devname, devnum);
-	if (announced(old))
-		announce(md, old);
+	devwatch_add(&md->watch, info->devname, devnum);
+	if (change_announced(old))
+		change_announce(md, old);
 	else
 		log_debug("%s: named once coldplug is complete", rec.devname);
+	crypt_after(md, old);
 }
 
 static int by_devnum(const void *a, const void *b)
@@ -155,7 +106,7 @@ void events_name_waiting(struct mediad *md)
 	size_t n = 0;
 
 	for (size_t i = 0; i < m->n; i++)
-		if (!announced(m->v[i]) && wait)
+		if (!change_announced(m->v[i]) && wait)
 			wait[n++] = m->v[i];
 	/* device order, not probe order: the same sticks get the same names
 	 * whichever probe answers first */
@@ -163,14 +114,15 @@ void events_name_waiting(struct mediad *md)
 		qsort(wait, n, sizeof(*wait), by_devnum);
 	for (size_t i = 0; i < n; i++) {
 		media_pick_name(m, &wait[i]->rec, NULL);
-		announce(md, wait[i]);
+		change_announce(md, wait[i]);
+		crypt_after(md, wait[i]);
 	}
 	if (!wait && m->n) {
 		/* no memory for the sort: name them in table order */
 		for (size_t i = 0; i < m->n; i++) {
-			if (!announced(m->v[i])) {
+			if (!change_announced(m->v[i])) {
 				media_pick_name(m, &m->v[i]->rec, NULL);
-				announce(md, m->v[i]);
+				change_announce(md, m->v[i]);
 			}
 		}
 	}
@@ -197,17 +149,22 @@ static void on_probe_retry(struct ev_loop *loop, ev_timer *w, int revents)
 		struct medium *e = media_find(&pr->md->media, pr->devnum);
 
 		if (e && !e->offered && !strncmp(e->rec.reason, "probe timed out", 15) &&
-		    device_read(d, pr->md->source == SOURCE_UDEV, &info) == 1) {
+		    device_read(d, pr->md->source == SOURCE_UDEV, &info) == 1 &&
+		    device_wanted(&info, &pr->md->cfg)) {
 			log_info("%s: probing again after a timeout", info.devname);
-			probejob_start(pr->md, &info, true);
+			probejob_start(&pr->md->probes, &info, true);
 		}
 		udev_device_unref(d);
 	}
 	free(pr);
 }
 
-void events_probe_done(struct mediad *md, struct devinfo *info, bool timed_out, bool retry)
+/* A probe child answered (or timed out: retry says whether this was the
+ * retry already). */
+static void on_probe_done(struct devinfo *info, bool timed_out, bool retry, void *arg)
 {
+	struct mediad *md = arg;
+
 	if (timed_out) {
 		snprintf(info->fs.error, sizeof(info->fs.error),
 			 "probe timed out after %u s (the medium does not answer)%s",
@@ -235,7 +192,18 @@ static void handle(struct mediad *md, struct udev_device *d, const char *action,
 
 void events_handle(struct mediad *md, struct udev_device *d, const char *action)
 {
+	/* a partition came or went: judge its disk again (policy.c). When
+	 * it came, the disk first: the name the disk's own signature held
+	 * (a hybrid ISO's label) is free again before the partition is
+	 * named. When it went, the partition first, for the same reason. */
+	struct udev_device *disk = device_parent_disk(d, action); /* borrowed */
+	bool added = !strcmp(action, "add");
+
+	if (disk && added)
+		handle(md, disk, "change", false);
 	handle(md, d, action, false);
+	if (disk && !added)
+		handle(md, disk, "change", false);
 }
 
 /* written: a program wrote to the device (our inotify watch). udevd's
@@ -248,7 +216,7 @@ static void handle(struct mediad *md, struct udev_device *d, const char *action,
 	dev_t devnum = udev_device_get_devnum(d);
 	struct medium *old = media_find(&md->media, devnum);
 	struct devinfo info;
-	const char *ours, *system;
+	struct mount_found f;
 
 	md->events++;
 	log_debug("event %s %s", action, udev_device_get_sysname(d));
@@ -256,6 +224,11 @@ static void handle(struct mediad *md, struct udev_device *d, const char *action,
 		/* before anything else: an empty drive (size 0) is exactly the
 		 * one that needs polling to ever report a disc */
 		int p = mediapoll_enable(d);
+
+		/* kernel source: the probe follows; a worker forked now is
+		 * ready by the time the device's facts are read */
+		if (md->source == SOURCE_KERNEL)
+			probejob_prewarm(&md->probes);
 
 		if (p > 0)
 			log_info("%s: media-change polling enabled (%d ms)",
@@ -266,21 +239,27 @@ static void handle(struct mediad *md, struct udev_device *d, const char *action,
 	}
 	if (!strcmp(action, "remove") ||
 	    device_read(d, md->source == SOURCE_UDEV, &info) == 0 ||
-	    !device_wanted(&info, &md->cfg) || info.size == 0) {
-		probejob_cancel(md, devnum);
-		if (old)
-			forget(md, old, true);
+	    !device_wanted(&info, &md->cfg)) {
+		probejob_cancel(&md->probes, devnum);
+		if (old) {
+			log_debug("%s: gone (%s)", old->rec.devname,
+				  !strcmp(action, "remove") ? "removed" : "no longer a candidate");
+			crypt_gone(md, old); /* a container takes its cleartext along */
+			change_forget(md, old, true);
+		}
 		return;
 	}
 	bool was_mounted = old && old->rec.mountpoint[0];
 
 	if (old && (info.eject_request || (info.media_changed && was_mounted))) {
+		log_debug("%s: %s", old->rec.devname,
+			  info.eject_request ? "eject requested" : "another medium under a mount");
 		/* A medium about to leave, or another one under a mount: what
 		 * is mounted belongs to the one before. Detach it now. (An
 		 * idle medium is not withdrawn: drives report a change more
 		 * than once per disc, and the probe below tells whether the
 		 * medium really is another one.) */
-		forget(md, old, true);
+		change_forget(md, old, true);
 		old = NULL;
 	}
 	if (info.eject_request) {
@@ -292,7 +271,7 @@ static void handle(struct mediad *md, struct udev_device *d, const char *action,
 		 * user had just put in, which then read as "medium not
 		 * present" (seen in the QEMU suite). Never twice. */
 		if (optical_is_drive(info.kname) && md->source == SOURCE_KERNEL) {
-			int r = optical_eject_async(info.devname);
+			int r = optical_eject_async(md->loop, info.devname);
 
 			log_info("%s: eject requested: %s", info.devname,
 				 r < 0 ? strerror(-r) : "ejecting");
@@ -308,16 +287,19 @@ static void handle(struct mediad *md, struct udev_device *d, const char *action,
 	/* Mounted by the system: that says all; no need to read it. udev
 	 * probed it already: no second probe. Otherwise a probe child reads
 	 * it, off the loop, and conclude() runs when it answers. */
-	mounts_find(&md->mounts, devnum, info.devname, &ours, &system);
-	if (!info.udev_probed && !system) {
-		int r = probejob_start(md, &info, false);
+	mounts_find(&md->mounts, devnum, info.kname, info.fs.uuid, &f);
+	if (!info.udev_probed && !f.system) {
+		int r;
+
+		md->probes.timeout = md->cfg.probe_timeout; /* reloads apply */
+		r = probejob_start(&md->probes, &info, false);
 
 		if (r == 0)
 			return;
 		snprintf(info.fs.error, sizeof(info.fs.error), "cannot start a probe: %s",
 			 strerror(-r));
 	}
-	probejob_cancel(md, devnum);
+	probejob_cancel(&md->probes, devnum);
 	conclude(md, &info);
 }
 
@@ -341,7 +323,8 @@ static void rescan_one(struct udev_device *d, void *arg)
 		c->cap = cap;
 	}
 	c->seen[c->n++] = udev_device_get_devnum(d);
-	events_handle(c->md, d, "add");
+	/* not events_handle: the enumeration reaches every disk anyway */
+	handle(c->md, d, "add", false);
 }
 
 int events_rescan(struct mediad *md)
@@ -365,13 +348,14 @@ int events_rescan(struct mediad *md)
 		if (found)
 			i++;
 		else
-			forget(md, e, true); /* moves the last entry to i */
+			change_forget(md, e, true); /* moves the last entry to i */
 	}
 	free(c.seen);
 	return 0;
 }
 
-void events_mounts_changed(struct mediad *md)
+/* Re-reads mount state into the records (libmount's monitor fired). */
+static void mounts_changed(struct mediad *md)
 {
 	dev_t again[64];
 	size_t n_again = 0;
@@ -380,46 +364,37 @@ void events_mounts_changed(struct mediad *md)
 		return;
 	for (size_t i = 0; i < md->media.n; i++) {
 		struct medium *e = md->media.v[i];
-		const char *ours, *system;
+		struct mount_found f;
+		struct record before;
 		const char *now;
-		bool fresh;
 
+		mounts_find(&md->mounts, e->devnum, e->rec.kname, e->rec.uuid, &f);
 		if (!e->offered) {
 			/* listed only because the system had it mounted: once
 			 * that mount is gone it may be offered again */
-			if (!strncmp(e->rec.reason, "mounted by the system", 21) &&
-			    n_again < sizeof(again) / sizeof(again[0])) {
-				mounts_find(&md->mounts, e->devnum, e->rec.devname, &ours, &system);
-				if (!system)
-					again[n_again++] = e->devnum;
-			}
+			if (!strncmp(e->rec.reason, "mounted by the system", 21) && !f.system &&
+			    n_again < sizeof(again) / sizeof(again[0]))
+				again[n_again++] = e->devnum;
 			continue;
 		}
-		mounts_find(&md->mounts, e->devnum, e->rec.devname, &ours, &system);
-		now = ours ? ours : system ? system : "";
+		now = f.ours ? f.ours : f.system ? f.system : "";
 		if (!strcmp(now, e->rec.mountpoint))
 			continue;
-		log_info("%s (%s) %s%s", e->rec.name, e->rec.devname,
-			 *now ? "mounted on " : "unmounted", now);
-		if (!*now)
-			hooks_emit(&md->hooks, "unmount", &e->rec); /* with the old path */
-		fresh = *now && !e->rec.mountpoint[0];
+		before = e->rec;
 		snprintf(e->rec.mountpoint, sizeof(e->rec.mountpoint), "%s", now);
-		dirty_assess(md, e, fresh);
-		publish(md, e);
-		if (*now)
-			hooks_emit(&md->hooks, "mount", &e->rec);
-		if (*now && !e->rec.safe)
-			hooks_emit(&md->hooks, "dirty", &e->rec);
+		dirty_assess(md, e, *now && !before.mountpoint[0]);
+		change_commit(md, e, &before);
 	}
 	/* a remount (read-only to read-write) changes no mount point */
 	dirty_schedule(md);
 	/* after the loop: handling an event may reorder md->media */
 	for (size_t i = 0; i < n_again; i++)
-		events_device_written(again[i], md);
+		device_written(again[i], md);
 }
 
-void events_device_written(dev_t devnum, void *arg)
+/* A device node was closed after writing (our inotify watch), or a
+ * system mount that kept a device from being offered went away. */
+static void device_written(dev_t devnum, void *arg)
 {
 	struct mediad *md = arg;
 	struct udev_device *d = udev_device_new_from_devnum(md->udev, 'b', devnum);
@@ -440,7 +415,77 @@ void events_device_written(dev_t devnum, void *arg)
 	udev_device_unref(d);
 }
 
+static void on_monitor(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mediad *md = w->data;
+	struct udev_device *d;
+
+	(void)loop;
+	(void)revents;
+	memtrim_note(); /* the heap is trimmed once the burst is over */
+	for (;;) {
+		const char *action;
+
+		errno = 0;
+		d = udev_monitor_receive_device(md->mon);
+		if (!d)
+			break;
+		action = udev_device_get_action(d);
+		events_handle(md, d, action ? action : "change");
+		udev_device_unref(d);
+	}
+	if (errno == ENOBUFS) {
+		/* The kernel dropped events: what we know may be wrong. */
+		log_warn("netlink receive buffer overflowed: re-enumerating devices");
+		events_rescan(md);
+	}
+}
+
+static void on_mounts(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	mounts_changed(w->data);
+}
+
+static void on_watch(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mediad *md = w->data;
+
+	(void)loop;
+	(void)revents;
+	devwatch_dispatch(&md->watch, device_written, md);
+}
+
+void events_init(struct mediad *md)
+{
+	probejob_init(&md->probes, md->loop, on_probe_done, md);
+	md->probes.timeout = md->cfg.probe_timeout;
+	md->probes.lock_discs = md->source == SOURCE_KERNEL;
+	memtrim_init(md->loop);
+}
+
+void events_start(struct mediad *md)
+{
+	ev_io_init(&md->mon_io, on_monitor, udev_monitor_get_fd(md->mon), EV_READ);
+	md->mon_io.data = md;
+	ev_io_start(md->loop, &md->mon_io);
+	ev_io_init(&md->mounts_io, on_mounts, mounts_fd(&md->mounts), EV_READ);
+	md->mounts_io.data = md;
+	ev_io_start(md->loop, &md->mounts_io);
+	if (md->watch.fd >= 0) {
+		ev_io_init(&md->watch_io, on_watch, md->watch.fd, EV_READ);
+		md->watch_io.data = md;
+		ev_io_start(md->loop, &md->watch_io);
+	}
+}
+
 void events_stop(struct mediad *md)
 {
+	ev_io_stop(md->loop, &md->mon_io);
+	ev_io_stop(md->loop, &md->mounts_io);
+	ev_io_stop(md->loop, &md->watch_io);
+	probejob_stop_all(&md->probes);
+	memtrim_stop();
 	publish_stop(&md->pub, &md->media);
 }

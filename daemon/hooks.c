@@ -1,6 +1,9 @@
-/* Hook runner: a queue of events, one child at a time, a timer per child.
- * Must never wait for a child in the loop, and never run a file that
- * someone other than root could have written. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Hook runner: a queue of events, one child at a time (daemon/child.c,
+ * hook_timeout as deadline). Must never wait for a child in the loop, and
+ * never run a file that someone other than root could have written or
+ * swapped: the directory and each hook are checked on a descriptor, and
+ * the descriptor is what runs. */
 #include "hooks.h"
 
 #include <dirent.h>
@@ -12,9 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "log.h"
 
 struct hook_job {
@@ -29,6 +33,7 @@ void hooks_init(struct hooks *h, const struct config *cfg)
 {
 	memset(h, 0, sizeof(*h));
 	h->cfg = cfg;
+	h->dir_fd = -1;
 }
 
 bool hooks_name_ok(const char *name)
@@ -121,7 +126,7 @@ void hooks_emit(struct hooks *h, const char *event, const struct record *rec)
 		h->head = j;
 	h->tail = j;
 	h->queued++;
-	if (h->loop && !h->pid)
+	if (h->loop && !h->child)
 		run_next(h);
 }
 
@@ -130,35 +135,85 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
+/* The hooks directory, opened without following a symlink and checked
+ * as the hooks in it are: a directory that someone other than root can
+ * write (or swap for a link) lets that someone run code as root. Returns
+ * an O_PATH descriptor, or -errno (logged). */
+static int open_dir(const char *dir)
+{
+	struct stat st;
+	int fd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return -ENOENT;
+		log_warn("hooks: %s refused: %s", dir,
+			 errno == ELOOP || errno == ENOTDIR ? "not a directory (a symbolic link?)"
+							    : strerror(errno));
+		return -EPERM;
+	}
+	if (fstat(fd, &st) < 0 || st.st_uid != geteuid() || (st.st_mode & 022)) {
+		log_warn("hooks: %s refused: not owned by root or writable by others", dir);
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
+/* A hook file, opened O_PATH without following a link: what is checked is
+ * what runs (execveat on this descriptor), whatever happens to the name
+ * meanwhile. -errno when it must not run. */
+static int open_hook(int dirfd, const char *name, bool quiet)
+{
+	struct stat st;
+	int fd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+		close(fd);
+		return -ENOEXEC; /* a link, a directory, not executable: not a hook */
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 022)) {
+		if (!quiet)
+			log_warn("hooks: %s skipped: writable by others than root", name);
+		close(fd);
+		return -EPERM;
+	}
+	return fd;
+}
+
 /* The hooks to run for the job at the head, in name order. */
 static void load_files(struct hooks *h)
 {
-	DIR *d = opendir(h->cfg->hooks_dir);
+	DIR *d;
 	struct dirent *de;
+	int fd;
 
 	h->n_files = h->next = 0;
-	if (!d) {
-		if (errno != ENOENT)
-			log_warn("hooks: cannot read %s: %m", h->cfg->hooks_dir);
+	if (h->dir_fd >= 0)
+		close(h->dir_fd);
+	h->dir_fd = open_dir(h->cfg->hooks_dir);
+	if (h->dir_fd < 0)
 		return;
-	}
-	if (!h->files && !(h->files = calloc(HOOKS_MAX_FILES, sizeof(*h->files)))) {
-		closedir(d);
+	if (!h->files && !(h->files = calloc(HOOKS_MAX_FILES, sizeof(*h->files))))
+		return;
+	fd = openat(h->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		log_warn("hooks: cannot read %s: %m", h->cfg->hooks_dir);
 		return;
 	}
 	while ((de = readdir(d))) {
-		struct stat st;
+		int hfd;
 
 		if (!hooks_name_ok(de->d_name) || strlen(de->d_name) >= 256)
 			continue;
-		if (fstatat(dirfd(d), de->d_name, &st, 0) < 0 || !S_ISREG(st.st_mode) ||
-		    !(st.st_mode & 0111))
+		if ((hfd = open_hook(h->dir_fd, de->d_name, false)) < 0)
 			continue;
-		if (st.st_uid != geteuid() || (st.st_mode & 022)) {
-			log_warn("hooks: %s/%s skipped: writable by others than root",
-				 h->cfg->hooks_dir, de->d_name);
-			continue;
-		}
+		close(hfd);
 		if (h->n_files == HOOKS_MAX_FILES) {
 			log_warn("hooks: more than %d hooks in %s: the rest skipped",
 				 HOOKS_MAX_FILES, h->cfg->hooks_dir);
@@ -170,79 +225,50 @@ static void load_files(struct hooks *h)
 	qsort(h->files, h->n_files, sizeof(*h->files), cmp_names);
 }
 
-static void on_timeout(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct hooks *h = w->data;
+struct hook_exec {
+	int fd;
+	const char *event;
+	char **env;
+	char *name;
+};
 
-	(void)loop;
-	(void)revents;
-	if (!h->pid)
-		return;
-	log_err("hook %s still running after %u s: killed", h->running,
-		h->cfg->hook_timeout);
-	h->timed_out = true;
-	/* the hook's whole process group: a shell hook's children too */
-	kill(-h->pid, SIGKILL);
-	kill(h->pid, SIGKILL);
+/* In the child: the hook itself, by its descriptor. A script's
+ * interpreter opens it again through /proc/self/fd: the descriptor must
+ * survive the exec for that. */
+static int hook_run(void *arg)
+{
+	const struct hook_exec *x = arg;
+	char *argv[] = { x->name, (char *)x->event, NULL };
+
+	fcntl(x->fd, F_SETFD, 0);
+	syscall(SYS_execveat, x->fd, "", argv, x->env, AT_EMPTY_PATH);
+	return 127;
 }
 
-static void on_exit_child(struct ev_loop *loop, ev_child *w, int revents)
+static void on_hook_done(const struct child_result *res, void *arg)
 {
-	struct hooks *h = w->data;
-	int st = w->rstatus;
+	struct hooks *h = arg;
 
-	(void)revents;
-	ev_child_stop(loop, w);
-	ev_timer_stop(loop, &h->timer);
-	if (h->timed_out) {
-		h->failures++;
-	} else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+	h->child = NULL;
+	if (res->timed_out) {
+		h->failures++; /* child.c said so */
+	} else if (res->status == 0) {
 		log_debug("hook %s: done", h->running);
 	} else {
+		char first[200];
+		size_t n = res->out_len < sizeof(first) - 1 ? res->out_len : sizeof(first) - 1;
+
+		memcpy(first, res->out, n);
+		first[n] = '\0';
+		first[strcspn(first, "\n")] = '\0';
 		h->failures++;
-		if (WIFEXITED(st))
-			log_warn("hook %s failed: exit status %d", h->running, WEXITSTATUS(st));
+		if (res->status > 0)
+			log_warn("hook %s failed: exit status %d%s%.160s", h->running,
+				 res->status, *first ? ": " : "", first);
 		else
-			log_warn("hook %s failed: signal %d", h->running, WTERMSIG(st));
+			log_warn("hook %s failed: signal %d", h->running, res->signal);
 	}
-	h->pid = 0;
-	h->timed_out = false;
 	run_next(h);
-}
-
-static pid_t spawn(const char *dir, const char *file, const char *event, char **env)
-{
-	char path[600];
-	pid_t pid;
-
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path))
-		return -ENAMETOOLONG;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid > 0) {
-		setpgid(pid, pid); /* also here: a timeout may come first */
-		return pid;
-	}
-	/* child: its own process group (so a timeout kills all of it),
-	 * stdin from /dev/null, default signals, no fd of ours */
-	setpgid(0, 0);
-	{
-		int null = open("/dev/null", O_RDONLY);
-		sigset_t none;
-
-		if (null >= 0 && null != 0) {
-			dup2(null, 0);
-			close(null);
-		}
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
-		close_range(3, ~0U, 0);
-	}
-	execve(path, (char *[]){ path, (char *)event, NULL }, env);
-	_exit(127);
 }
 
 static void run_next(struct hooks *h)
@@ -250,9 +276,22 @@ static void run_next(struct hooks *h)
 	static char envbuf[8192];
 	char *env[32];
 
-	while (h->head) {
+	while (h->head && !h->child) {
 		struct hook_job *j = h->head;
-		pid_t pid;
+		struct hook_exec x;
+		char what[300];
+		struct child_spec s = {
+			.what = what,
+			.deadline = h->cfg->hook_timeout,
+			.capture = 512, /* the first words of a failure, for the log */
+			.merge_stderr = true,
+			.own_group = true, /* the timeout kills a shell hook's children too */
+			.run = hook_run,
+			.run_arg = &x,
+			.done = on_hook_done,
+			.done_arg = h,
+		};
+		int err;
 
 		if (h->next == 0 && h->n_files == 0)
 			load_files(h);
@@ -273,27 +312,30 @@ static void run_next(struct hooks *h)
 		}
 		snprintf(h->running, sizeof(h->running), "%s (%s %s)", h->files[h->next],
 			 j->event, j->rec.name);
-		pid = spawn(h->cfg->hooks_dir, h->files[h->next++], j->event, env);
-		if (pid < 0) {
-			log_err("hook %s: cannot start: %s", h->running, strerror((int)-pid));
+		snprintf(what, sizeof(what), "hook %s", h->running);
+		x.fd = open_hook(h->dir_fd, h->files[h->next], false);
+		x.event = j->event;
+		x.env = env;
+		x.name = h->files[h->next++];
+		if (x.fd < 0) {
+			log_warn("hook %s: not run: %s", h->running, strerror(-x.fd));
 			continue;
 		}
-		h->pid = pid;
+		s.keep_fd = x.fd;
+		h->child = child_start(h->loop, &s, &err);
+		close(x.fd);
+		if (!h->child) {
+			log_err("hook %s: cannot start: %s", h->running, strerror(-err));
+			continue;
+		}
 		h->runs++;
-		ev_child_init(&h->cw, on_exit_child, pid, 0);
-		h->cw.data = h;
-		ev_child_start(h->loop, &h->cw);
-		ev_timer_init(&h->timer, on_timeout, h->cfg->hook_timeout, 0.);
-		h->timer.data = h;
-		ev_timer_start(h->loop, &h->timer);
-		return;
 	}
 }
 
 void hooks_start(struct hooks *h, struct ev_loop *loop)
 {
 	h->loop = loop;
-	if (!h->pid)
+	if (!h->child)
 		run_next(h);
 }
 
@@ -307,10 +349,11 @@ void hooks_stop(struct hooks *h)
 	}
 	h->tail = NULL;
 	h->queued = 0;
-	if (h->loop && h->pid) {
-		ev_child_stop(h->loop, &h->cw);
-		ev_timer_stop(h->loop, &h->timer);
-	}
+	/* a running hook is left to finish: child_stop_all() stops watching */
+	h->child = NULL;
+	if (h->dir_fd >= 0)
+		close(h->dir_fd);
+	h->dir_fd = -1;
 	free(h->files);
 	h->files = NULL;
 	h->n_files = h->next = 0;

@@ -1,10 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Hooks: executables in hooks_dir run in name order on add, remove, mount
  * and unmount of an offered medium, and on dirty and clean (safe to
  * remove or not, daemon/dirty.c) while it is mounted, with its fields in
  * MEDIAD_* environment variables and the event as their first argument. One hook
  * runs at a time, so hooks see events in the order they happened; each is
  * killed (with its process group) after hook_timeout seconds. Running a
- * hook never blocks the event loop. */
+ * hook never blocks the event loop. hooks_dir must be a real directory
+ * owned by root and writable by nobody else, each hook a regular file
+ * likewise (no symbolic links): otherwise nothing in it runs. */
 #ifndef MEDIAD_HOOKS_H
 #define MEDIAD_HOOKS_H
 
@@ -19,6 +22,7 @@
 #define HOOKS_MAX_FILES 64
 
 struct hook_job;
+struct child;
 
 struct hooks {
 	const struct config *cfg; /* read when a job starts: reloads apply */
@@ -27,11 +31,9 @@ struct hooks {
 	size_t queued;
 	char (*files)[256];       /* the current job's hooks, sorted */
 	size_t n_files, next;
-	pid_t pid;                /* the running hook, 0 when none */
+	struct child *child;      /* the running hook (daemon/child.c), or NULL */
+	int dir_fd;               /* hooks_dir, checked (O_PATH), or -1 */
 	char running[256];
-	bool timed_out;
-	ev_child cw;
-	ev_timer timer;
 	unsigned long runs, failures;
 };
 

@@ -1,133 +1,149 @@
-/* Flush children: fork, syncfs() the medium's mount, exit. syncfs may
- * wait on a slow or dying device for as long as the device takes; only
- * the child waits. A child never mounts anything: the mount is opened
- * with O_PATH (lib/flush.c), so an expired medium is left alone. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Flush children: sync the medium's filesystem, exit. The sync may wait on
+ * a slow or dying device for as long as the device takes; only the child
+ * waits, and only until its deadline. A child never walks to the mount
+ * where it can help it: every path walk that crosses an automounted
+ * directory (O_PATH included) restarts automount's idle clock, so a flush
+ * through the mount kept an idle medium mounted a flush longer (measured:
+ * one O_PATH open a second kept an expire_timeout=3 mount for as long as
+ * it went on). BLKFLSBUF on the block device syncs the filesystem that
+ * holds it (sync_filesystem, as syncfs does) without touching the mount,
+ * then drops the device's clean cached blocks (re-read on the next use).
+ * Only btrfs, whose superblock does not hold its device on older kernels,
+ * is still flushed through the mount (opened with O_PATH, lib/flush.c, so
+ * an expired medium is never mounted again). The price of the device
+ * route: BLKFLSBUF does not report a write error (the kernel logs it);
+ * medialist's unmount and eject flush through the mount and do. */
 #include "idleflush.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "flush.h"
-#include "log.h"
-#include "mediad.h"
+#include "child.h"
 
 struct flush_job {
-	struct flush_job *next;
-	struct mediad *md;
-	ev_child child_w;
-	unsigned serial;   /* the medium's flush_serial while it runs */
-	double started;    /* ev_now */
-	int64_t written0;  /* the device's write counter at the start */
+	unsigned serial;
 	unsigned devmajor, devminor;
+	int64_t written0;  /* the device's write counter at the start */
+	bool by_device;
+	char devname[128];
+	char mountpoint[PATH_MAX];
+	idleflush_done_fn *done;
+	void *arg;
 };
 
 /* exit statuses of the child */
 enum { FLUSHED = 0, SYNCFS_FAILED = 1, NOT_MOUNTED = 3, OPEN_FAILED = 4 };
 
-static void unlink_job(struct mediad *md, struct flush_job *job)
+/* The device route: the node must be the very device (a name is only a
+ * name); opened read-only, so closing it makes no change event. */
+static int flush_device(const struct flush_job *job)
 {
-	for (struct flush_job **p = &md->flushes; *p; p = &(*p)->next) {
-		if (*p == job) {
-			*p = job->next;
-			break;
-		}
+	int fd = open(job->devname, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	int r;
+
+	if (fd < 0)
+		return OPEN_FAILED;
+	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) ||
+	    st.st_rdev != makedev(job->devmajor, job->devminor)) {
+		close(fd);
+		return OPEN_FAILED;
 	}
+	r = ioctl(fd, BLKFLSBUF, 0) < 0 ? SYNCFS_FAILED : FLUSHED;
+	close(fd);
+	return r;
+}
+
+static int flush_run(void *arg)
+{
+	const struct flush_job *job = arg;
+	int fd;
+
+	if (job->by_device)
+		return flush_device(job);
+	fd = flush_open_mounted(job->mountpoint);
+	if (fd < 0)
+		return fd == -ENOENT ? NOT_MOUNTED : OPEN_FAILED;
+	return syncfs(fd) < 0 ? SYNCFS_FAILED : FLUSHED;
+}
+
+bool idleflush_by_device(const char *fstype)
+{
+	return strcmp(fstype, "btrfs") != 0;
+}
+
+static void on_done(const struct child_result *res, void *arg)
+{
+	struct flush_job *job = arg;
+	struct flush_result fr = { .done = true, .seconds = res->seconds };
+	int64_t written1 = flush_written(job->devmajor, job->devminor);
+	enum idleflush_outcome o;
+
+	fr.bytes = job->written0 >= 0 && written1 >= job->written0 ?
+			   written1 - job->written0 : -1;
+	switch (res->timed_out ? -1 : res->status) {
+	case FLUSHED: o = IDLEFLUSH_FLUSHED; break;
+	case SYNCFS_FAILED: o = IDLEFLUSH_WRITE_ERROR; break;
+	case NOT_MOUNTED: o = IDLEFLUSH_NOT_MOUNTED; break;
+	case OPEN_FAILED: o = IDLEFLUSH_OPEN_FAILED; break;
+	default: o = IDLEFLUSH_DIED; break;
+	}
+	job->done(job->serial, o, &fr, job->arg);
 	free(job);
 }
 
-static struct medium *medium_of(struct mediad *md, unsigned serial)
-{
-	for (size_t i = 0; i < md->media.n; i++)
-		if (md->media.v[i]->flush_serial == serial)
-			return md->media.v[i];
-	return NULL; /* gone meanwhile */
-}
-
-static void on_child(struct ev_loop *loop, ev_child *w, int revents)
-{
-	struct flush_job *job = w->data;
-	struct mediad *md = job->md;
-	struct medium *e = medium_of(md, job->serial);
-	int st = WIFEXITED(w->rstatus) ? WEXITSTATUS(w->rstatus) : -1;
-
-	(void)revents;
-	ev_child_stop(loop, w);
-	if (e) {
-		struct flush_result fr = { .done = true, .seconds = ev_now(loop) - job->started };
-		int64_t written1 = flush_written(job->devmajor, job->devminor);
-		char what[64];
-
-		e->flush_serial = 0;
-		fr.bytes = job->written0 >= 0 && written1 >= job->written0 ?
-				   written1 - job->written0 : -1;
-		flush_describe(&fr, what, sizeof(what));
-		if (st == FLUSHED) {
-			log_info("%s (%s): flushed %s, after %u s without writes", e->rec.name,
-				 e->rec.devname, what, md->cfg.flush_idle);
-			dirty_flushed(md, e);
-		} else {
-			/* not again until something changes */
-			e->flushed_activity = e->activity;
-			log_notice("%s (%s): could not flush it (%s)", e->rec.name,
-				   e->rec.devname,
-				   st == NOT_MOUNTED ? "no longer mounted" :
-				   st == SYNCFS_FAILED ? "the device reported a write error" :
-				   st == OPEN_FAILED ? "cannot open its mount" : "the flush died");
-		}
-	}
-	unlink_job(md, job);
-}
-
-void idleflush_start(struct mediad *md, struct medium *e)
+int idleflush_start(struct ev_loop *loop, const struct idleflush_target *t, unsigned serial,
+		    double deadline, idleflush_done_fn *done, void *arg)
 {
 	struct flush_job *job = calloc(1, sizeof(*job));
-	pid_t pid;
+	char what[PATH_MAX + 16];
+	struct child_spec s = {
+		.what = what,
+		.deadline = deadline,
+		.keep_fd = -1,
+		.run = flush_run,
+		.done = on_done,
+	};
+	int err;
 
-	if (!job) {
-		log_err("%s: cannot flush: %s", e->rec.name, strerror(ENOMEM));
-		return;
-	}
-	job->md = md;
-	if (++md->flush_serial_next == 0) /* 0 means "none running" */
-		md->flush_serial_next = 1;
-	job->serial = md->flush_serial_next;
-	job->started = ev_now(md->loop);
-	job->devmajor = e->rec.devmajor;
-	job->devminor = e->rec.devminor;
-	job->written0 = flush_written(job->devmajor, job->devminor);
-	pid = fork();
-	if (pid < 0) {
-		log_err("%s (%s): cannot fork a flush: %m", e->rec.name, e->rec.devname);
+	if (!job)
+		return -ENOMEM;
+	job->serial = serial;
+	job->devmajor = t->maj;
+	job->devminor = t->min;
+	job->written0 = flush_written(t->maj, t->min);
+	job->done = done;
+	job->arg = arg;
+	job->by_device = idleflush_by_device(t->fstype);
+	snprintf(job->devname, sizeof(job->devname), "%s", t->devname);
+	snprintf(job->mountpoint, sizeof(job->mountpoint), "%s", t->mountpoint);
+	snprintf(what, sizeof(what), "flush of %s", job->by_device ? t->devname : t->mountpoint);
+	s.run_arg = s.done_arg = job;
+	if (!child_start(loop, &s, &err)) {
 		free(job);
-		return;
+		return err;
 	}
-	if (pid == 0) {
-		int fd = flush_open_mounted(e->rec.mountpoint);
-
-		if (fd < 0)
-			_exit(fd == -ENOENT ? NOT_MOUNTED : OPEN_FAILED);
-		_exit(syncfs(fd) < 0 ? SYNCFS_FAILED : FLUSHED);
-	}
-	e->flush_serial = job->serial;
-	ev_child_init(&job->child_w, on_child, pid, 0);
-	job->child_w.data = job;
-	ev_child_start(md->loop, &job->child_w);
-	job->next = md->flushes;
-	md->flushes = job;
-	log_debug("%s (%s): flushing, %u s without writes", e->rec.name, e->rec.devname,
-		  md->cfg.flush_idle);
+	return 0;
 }
 
-void idleflush_stop_all(struct mediad *md)
+const char *idleflush_strerror(enum idleflush_outcome o)
 {
-	while (md->flushes) {
-		struct flush_job *job = md->flushes;
-
-		ev_child_stop(md->loop, &job->child_w);
-		md->flushes = job->next;
-		free(job);
+	switch (o) {
+	case IDLEFLUSH_FLUSHED: return "flushed";
+	case IDLEFLUSH_WRITE_ERROR: return "the device reported a write error";
+	case IDLEFLUSH_NOT_MOUNTED: return "no longer mounted";
+	case IDLEFLUSH_OPEN_FAILED: return "cannot open its mount";
+	case IDLEFLUSH_DIED: return "the flush died or did not end in time";
 	}
+	return "?";
 }

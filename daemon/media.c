@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Media table and naming. Linear scans: a live system has a handful of
  * media, and even 256 loop devices cost microseconds; no index to keep in
  * sync. */
@@ -58,6 +59,7 @@ struct medium *media_add(struct media *m, dev_t devnum, bool offered,
 		return NULL;
 	e->devnum = devnum;
 	e->offered = offered;
+	e->flush_base = -1;
 	e->rec = *rec;
 	m->v[m->n++] = e;
 	return e;

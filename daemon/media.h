@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The daemon's table of known block devices (offered and ignored) and the
  * naming rules that give each offered medium a name that is unique and
  * stays the same while the medium stays plugged in. */
@@ -29,6 +30,12 @@ struct medium {
 	long long stale_inodes;
 	bool synced;
 	unsigned flush_serial; /* 0: no flush running */
+	/* daemon/dirty.c: the device's write count when mediad last flushed
+	 * the medium or saw it mounted (-1: not known, as for a medium
+	 * mounted before mediad started), and whether something was written
+	 * to it since: without that, a flush would have nothing to do */
+	int64_t flush_base;
+	bool flush_news;
 };
 
 struct media {

@@ -1,5 +1,9 @@
-/* The daemon's state, shared by the event handlers and main(). One
- * instance, passed explicitly; no hidden globals. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The daemon's state: one instance, made by main() and passed explicitly
+ * to the parts that tie the subsystems together (events, change, coldplug,
+ * setup, dirty, control). The subsystems below it (child, probejob,
+ * idleflush, hooks, mounts, publish, watch) never see it: they get what
+ * they need and report through callbacks. */
 #ifndef MEDIAD_MEDIAD_H
 #define MEDIAD_MEDIAD_H
 
@@ -13,8 +17,10 @@
 #include "media.h"
 #include "mounts.h"
 #include "options.h"
+#include "probejob.h"
 #include "publish.h"
-#include "watch.h"
+#include "setup.h"
+#include "devwatch.h"
 
 struct udev;
 struct udev_device;
@@ -22,7 +28,9 @@ struct udev_monitor;
 
 struct mediad {
 	struct config cfg;
+	struct ids ids;           /* cfg's names, resolved (setup.c) */
 	const char *config_path;
+	bool foreground;
 	struct opts_policy opts;
 	enum source source;       /* resolved: udev or kernel */
 	int rcvbuf;
@@ -35,43 +43,19 @@ struct mediad {
 	struct media media;
 	struct publisher pub;
 	struct mounts mounts;
-	struct probe_job *probes;  /* daemon/probejob.c: running and queued */
-	struct watch watch;       /* close-after-write on device nodes */
+	struct probejobs probes;  /* daemon/probejob.c: running and queued */
+	struct devwatch watch;       /* close-after-write on device nodes */
 	unsigned long events;     /* uevents handled, for the log */
 	unsigned long rescans;
-	bool coldplug;            /* names of unknown media wait (events.c) */
+	bool coldplug;            /* set by coldplug.c: names of unknown media wait */
 	/* control socket, hooks, config-file watch (issue 4) */
 	struct control control;
 	struct hooks hooks;
 	ev_stat config_stat;
+	struct reload *reloading; /* setup.c: waiting for its name lookup */
+	struct child *reloading_child;
 	struct dirty dirty;       /* safe-to-remove poll (daemon/dirty.c) */
-	struct flush_job *flushes; /* daemon/idleflush.c: running */
 	unsigned flush_serial_next;
 };
-
-/* A probe child answered (or timed out: retry says whether this was the
- * retry already). Publishes the outcome. */
-struct devinfo;
-void events_probe_done(struct mediad *md, struct devinfo *info, bool timed_out, bool retry);
-
-/* Handles one device event: action is "add", "change", "remove", ... */
-void events_handle(struct mediad *md, struct udev_device *d, const char *action);
-
-/* Coldplug and re-enumeration after lost events: makes the published
- * state equal to the devices present. */
-int events_rescan(struct mediad *md);
-
-/* The end of coldplug, once every probe has answered and the hints are
- * dropped: names and publishes the media that had no name from before. */
-void events_name_waiting(struct mediad *md);
-
-/* Re-reads mount state into the records (libmount monitor fired). */
-void events_mounts_changed(struct mediad *md);
-
-/* A device node was closed after writing (kernel source). */
-void events_device_written(dev_t devnum, void *md);
-
-/* Withdraws everything (clean stop). */
-void events_stop(struct mediad *md);
 
 #endif

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Writes sysfs events_poll_msecs. Touches nothing but that attribute, and
  * only on drives whose "events" attribute says they have media events. */
 #include "mediapoll.h"

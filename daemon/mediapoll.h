@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Media-change polling for drives that cannot announce a new medium
  * (optical drives, card readers): without it the kernel never sends the
  * change event that tells mediad a disc was inserted. udevd's rules turn

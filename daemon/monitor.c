@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libudev monitor and enumeration for the block subsystem. */
 #include "monitor.h"
 

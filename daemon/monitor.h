@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Hotplug sources: udevd's processed events (libudev "udev" monitor) when
  * udevd runs, the kernel's raw uevents ("kernel" monitor) when it does not,
  * and coldplug enumeration of what is already there. */

@@ -1,4 +1,7 @@
-/* Copies mount.mediad's reports into the records. */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Copies mount.mediad's reports into the records. A report is untrusted
+ * only as far as its writer is: the mounts/ directory is root's (checked
+ * by publish_open) and read without following links (publish.c). */
 #include "mountreport.h"
 
 #include <errno.h>
@@ -8,54 +11,24 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "change.h"
 #include "log.h"
 #include "mediad.h"
-
-int mountreport_open(const char *state_dir)
-{
-	char dir[PATH_MAX];
-	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	snprintf(dir, sizeof(dir), "%s/mounts", state_dir);
-	if (inotify_add_watch(fd, dir, IN_MOVED_TO | IN_ONLYDIR) < 0) {
-		int err = errno;
-
-		close(fd);
-		return -err;
-	}
-	return fd;
-}
+#include "statedir.h"
 
 void mountreport_apply(struct mediad *md, struct medium *e)
 {
-	struct record rep;
+	struct record rep, before;
 	struct record *r = &e->rec;
 
 	if (publish_read_report(&md->pub, e, &rep) < 0)
 		return;
-	if (!strcmp(r->mounted_type, rep.mounted_type) &&
-	    !strcmp(r->mounted_options, rep.mounted_options) &&
-	    !strcmp(r->mount_note, rep.mount_note) && !strcmp(r->mount_error, rep.mount_error))
-		return;
-	memcpy(r->mounted_type, rep.mounted_type, sizeof(r->mounted_type));
-	memcpy(r->mounted_options, rep.mounted_options, sizeof(r->mounted_options));
-	memcpy(r->mount_note, rep.mount_note, sizeof(r->mount_note));
-	memcpy(r->mount_error, rep.mount_error, sizeof(r->mount_error));
-	if (r->mount_error[0])
-		log_warn("%s (%s): cannot be mounted: %s", r->name, r->kname, r->mount_error);
-	else if (r->mount_note[0])
-		log_notice("%s (%s): mounted as %s %s: %s", r->name, r->kname, r->mounted_type,
-			   r->mounted_options, r->mount_note);
-	else
-		log_debug("%s (%s): mounted as %s %s", r->name, r->kname, r->mounted_type,
-			  r->mounted_options);
-	if (publish_write(&md->pub, e) < 0)
-		log_warn("%s: cannot publish the record: %m", r->name);
+	before = *r;
+	record_copy_mount_report(r, &rep);
+	change_commit(md, e, &before);
 }
 
-void mountreport_dispatch(struct mediad *md, int fd)
+static void dispatch(struct mediad *md, int fd)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t n;
@@ -79,4 +52,47 @@ void mountreport_dispatch(struct mediad *md, int fd)
 			}
 		}
 	}
+}
+
+static void on_report(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct mediad *md = w->data;
+
+	(void)loop;
+	(void)revents;
+	dispatch(md, md->report_fd);
+}
+
+int mountreport_start(struct mediad *md)
+{
+	char dir[PATH_MAX];
+	int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+
+	md->report_fd = -1;
+	if (fd < 0)
+		return -errno;
+	if (statedir_path(md->cfg.state_dir, STATEDIR_MOUNTS, NULL, dir, sizeof(dir)) < 0) {
+		close(fd);
+		return -ENAMETOOLONG;
+	}
+	if (inotify_add_watch(fd, dir, IN_MOVED_TO | IN_ONLYDIR) < 0) {
+		int err = errno;
+
+		close(fd);
+		return -err;
+	}
+	md->report_fd = fd;
+	ev_io_init(&md->report_io, on_report, fd, EV_READ);
+	md->report_io.data = md;
+	ev_io_start(md->loop, &md->report_io);
+	return 0;
+}
+
+void mountreport_stop(struct mediad *md)
+{
+	if (md->report_fd < 0)
+		return;
+	ev_io_stop(md->loop, &md->report_io);
+	close(md->report_fd);
+	md->report_fd = -1;
 }

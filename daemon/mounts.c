@@ -1,11 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libmount monitor and mountinfo lookups. Never polls: the monitor's fd is
- * watched by the event loop, and the table is re-read only on change. */
+ * watched by the event loop, and the table is re-read only on change.
+ * Must never take a mount for a medium's on the word of its source string. */
 #include "mounts.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <libmount.h>
 
 static int reload(struct mounts *m)
@@ -75,32 +78,64 @@ const char *mounts_auto_name(const struct mounts *m, const char *target)
 	return target + len;
 }
 
-void mounts_find(const struct mounts *m, dev_t devnum, const char *devname,
-		 const char **ours, const char **system)
+/* Whether fs is a mount of the block device devnum (kernel name kname,
+ * filesystem UUID uuid). By device number, never by the source string:
+ * anyone can mount a tmpfs or a FUSE filesystem whose "source" reads
+ * /dev/sdb1. btrfs alone reports an anonymous device number; a btrfs
+ * mount, which only root can make, is the medium's when its source is a
+ * member of the medium's filesystem as the kernel lists it in sysfs. */
+static bool is_mount_of(const struct libmnt_fs *fs, dev_t devnum, const char *kname,
+			const char *uuid)
+{
+	const char *type = mnt_fs_get_fstype((struct libmnt_fs *)fs);
+	const char *src, *base;
+	char path[400];
+
+	if (!type || !strcmp(type, "fuse") || !strncmp(type, "fuse.", 5) ||
+	    !strcmp(type, "tmpfs"))
+		return false;
+	if (mnt_fs_get_devno((struct libmnt_fs *)fs) == devnum)
+		return true;
+	if (strcmp(type, "btrfs") || !uuid || !*uuid || !kname || !*kname)
+		return false;
+	src = mnt_fs_get_srcpath((struct libmnt_fs *)fs);
+	base = src ? strrchr(src, '/') : NULL;
+	if (!base || !base[1])
+		return false;
+	/* the medium's device is a member of filesystem uuid, and so is the
+	 * device this mount was made from */
+	if (snprintf(path, sizeof(path), "/sys/fs/btrfs/%s/devices/%s", uuid, kname) >=
+		    (int)sizeof(path) ||
+	    access(path, F_OK) < 0)
+		return false;
+	return snprintf(path, sizeof(path), "/sys/fs/btrfs/%s/devices/%s", uuid, base + 1) <
+		       (int)sizeof(path) &&
+	       access(path, F_OK) == 0;
+}
+
+void mounts_find(const struct mounts *m, dev_t devnum, const char *kname, const char *uuid,
+		 struct mount_found *out)
 {
 	struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
 	struct libmnt_fs *fs;
 
-	*ours = *system = NULL;
+	memset(out, 0, sizeof(*out));
 	if (!it || !m->tb) {
 		mnt_free_iter(it);
 		return;
 	}
 	while (mnt_table_next_fs(m->tb, it, &fs) == 0) {
-		const char *src = mnt_fs_get_srcpath(fs);
 		const char *target = mnt_fs_get_target(fs);
 
-		/* btrfs reports an anonymous device number; its source path
-		 * still names the block device */
-		if (mnt_fs_get_devno(fs) != devnum && !(src && !strcmp(src, devname)))
-			continue;
-		if (!target)
+		if (!target || !is_mount_of(fs, devnum, kname, uuid))
 			continue;
 		if (mounts_auto_name(m, target)) {
-			if (!*ours)
-				*ours = target;
-		} else if (!*system) {
-			*system = target;
+			if (!out->ours) {
+				out->ours = target;
+				out->ours_id = mnt_fs_get_id(fs);
+			}
+		} else if (!out->system) {
+			out->system = target;
 		}
 	}
 	mnt_free_iter(it);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Mount tracking with libmount: a parsed copy of this namespace's
  * mountinfo, refreshed only when libmount's monitor says it changed. */
 #ifndef MEDIAD_MOUNTS_H
@@ -23,11 +24,18 @@ int mounts_fd(const struct mounts *m);
  * returns true. */
 bool mounts_refresh(struct mounts *m);
 
-/* Where devnum/devname is mounted. *ours: first mount under
- * <media_dir>/auto/ (or NULL); *system: first mount elsewhere (or NULL).
- * Pointers are valid until the next refresh. */
-void mounts_find(const struct mounts *m, dev_t devnum, const char *devname,
-		 const char **ours, const char **system);
+struct mount_found {
+	const char *ours;   /* first mount under <media_dir>/auto/, or NULL */
+	int ours_id;        /* its mount ID (mountinfo's first field) */
+	const char *system; /* first mount elsewhere, or NULL */
+};
+
+/* Where block device devnum (kernel name kname, filesystem UUID uuid:
+ * btrfs's mounts carry no device number) is mounted, by device number:
+ * FUSE and tmpfs mounts whose source string names the device are not its
+ * mounts. Pointers are valid until the next refresh. */
+void mounts_find(const struct mounts *m, dev_t devnum, const char *kname, const char *uuid,
+		 struct mount_found *out);
 
 /* What is mounted on target: its filesystem type, whether it is writable
  * (mount and superblock both read-write) and its "commit=" seconds (0 if

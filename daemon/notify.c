@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* sd_notify's wire format: a datagram on an AF_UNIX socket whose path is
  * in $NOTIFY_SOCKET ('@' for the abstract namespace). Must never block:
  * the send is non-blocking and a failure is only reported. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* systemd's readiness protocol (sd_notify) without libsystemd: one
  * datagram to $NOTIFY_SOCKET. Does nothing when the variable is unset. */
 #ifndef MEDIAD_NOTIFY_H

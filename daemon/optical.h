@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Optical drives without udevd: what udev's cdrom_id rules do on a
  * normal system. A loaded drive's tray is locked, so that its button (or
  * a virtual machine's eject) asks the system first (DISK_EJECT_REQUEST);
@@ -6,6 +7,7 @@
 #define MEDIAD_OPTICAL_H
 
 #include <stdbool.h>
+#include <ev.h>
 
 /* True for sr* devices. */
 bool optical_is_drive(const char *kname);
@@ -14,9 +16,8 @@ bool optical_is_drive(const char *kname);
  * blocks for as long as the drive takes. Returns 0 or -errno. */
 int optical_lock(int fd);
 
-/* Unlocks and ejects in a child process, so the loop never waits on the
- * drive; the child is reaped by libev's SIGCHLD handling. Returns 0 or
- * -errno. */
-int optical_eject_async(const char *devname);
+/* Unlocks and ejects in a child process (daemon/child.c), so the loop
+ * never waits on the drive. Returns 0 or -errno. */
+int optical_eject_async(struct ev_loop *loop, const char *devname);
 
 #endif

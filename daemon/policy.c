@@ -1,10 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Offer/ignore policy. The order of the checks is the order of the reasons
  * a user would want to hear first: an explicit wish (udev rule, config)
- * beats what the device is, which beats what is on it. */
+ * beats what the device is, which beats what is on it. Pure: no I/O. */
 #include "policy.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/sysmacros.h>
 
 static void fill(const struct devinfo *d, struct record *r)
@@ -42,16 +44,46 @@ static const char *config_ignores(const struct devinfo *d, const struct config *
 	return NULL;
 }
 
-bool device_wanted(const struct devinfo *d, const struct config *c)
+/* An EFI system partition, by its entry in an MBR (0xef) or a GPT.
+ * Listed, not offered, as udisks2 hides it (80-udisks2.rules sets
+ * UDISKS_IGNORE for both). On a hybrid ISO stick it is the El Torito EFI
+ * boot image again, appended as a partition (xorriso -append_partition
+ * 2 0xef): a second entry for the same stick that holds nothing but the
+ * boot loader, and writing to it can leave the stick unbootable. On a
+ * disk formatted by macOS, or a system disk in a USB enclosure, it is the
+ * firmware's, never the user's files. Who needs it mounts it by hand. */
+static bool is_esp(const char *parttype)
 {
-	size_t len = strlen(c->loop_dir);
+	return !strcasecmp(parttype, "0xef") ||
+	       !strcasecmp(parttype, "c12a7328-f81f-11d2-ba4b-00a0c93ec93b");
+}
 
-	if (!d->loop)
-		return true;
-	if (!c->include_loop)
-		return false;
-	return !len || (!strncmp(d->backing_file, c->loop_dir, len) &&
-			d->backing_file[len] == '/');
+/* An MBR extended partition: the kernel's device for it covers the first
+ * two sectors of the chain of logical partitions, which are its siblings. */
+static bool is_extended(const char *parttype)
+{
+	return !strcmp(parttype, "0x5") || !strcmp(parttype, "0xf") ||
+	       !strcmp(parttype, "0x85");
+}
+
+/* What a device holding no filesystem has instead, or why none was found. */
+static void no_filesystem(const struct devinfo *d, struct record *r)
+{
+	if (d->partition && is_extended(d->fs.parttype))
+		snprintf(r->reason, sizeof(r->reason),
+			 "extended partition (holds the logical partitions, which are the media)");
+	else if (d->partition && d->fs.pttype[0])
+		/* the kernel reads no table inside a partition (but for BSD
+		 * and the like, which it makes siblings of) */
+		snprintf(r->reason, sizeof(r->reason),
+			 "holds a nested partition table (%s), not a filesystem", d->fs.pttype);
+	else if (d->fs.pttype[0])
+		snprintf(r->reason, sizeof(r->reason),
+			 "holds a partition table (%s); its partitions are the media",
+			 d->fs.pttype);
+	else
+		snprintf(r->reason, sizeof(r->reason), "%s",
+			 d->fs.error[0] ? d->fs.error : "no filesystem found");
 }
 
 enum verdict policy_classify(const struct devinfo *d, const struct config *c,
@@ -61,8 +93,8 @@ enum verdict policy_classify(const struct devinfo *d, const struct config *c,
 	const char *hit;
 	int err;
 
-	if (!device_wanted(d, c) || d->size == 0)
-		return VERDICT_SKIP;
+	/* no device_wanted() here: events.c filters every device before it
+	 * is probed, and every conclusion starts from such an event */
 	fill(d, r);
 	if (d->udev_ignore) {
 		snprintf(r->reason, sizeof(r->reason), "hidden by a udev rule (MEDIAD_IGNORE)");
@@ -81,14 +113,31 @@ enum verdict policy_classify(const struct devinfo *d, const struct config *c,
 			 system_mount);
 		return VERDICT_IGNORED;
 	}
-	if (!d->fs.found) {
+	if (!d->partition && d->partitions) {
+		/* One answer per disk: the kernel has read its table, so the
+		 * partitions are the media, whatever blkid also finds on the
+		 * whole: a hybrid ISO's iso9660 at sector 0 (its first
+		 * partition starts there or carries a copy, and is offered
+		 * under the ISO's label), a stale superblock under a new
+		 * table. As udisks2 does (contains_filesystem_locked). Once
+		 * the partitions are gone (partx -d) the disk is judged
+		 * again and offered as what blkid finds on it. */
 		if (d->fs.pttype[0])
 			snprintf(r->reason, sizeof(r->reason),
 				 "holds a partition table (%s); its partitions are the media",
 				 d->fs.pttype);
-		else
-			snprintf(r->reason, sizeof(r->reason), "%s",
-				 d->fs.error[0] ? d->fs.error : "no filesystem found");
+		else /* made by hand (BLKPG), or a table blkid does not know */
+			snprintf(r->reason, sizeof(r->reason),
+				 "holds a partition table; its partitions are the media");
+		return VERDICT_IGNORED;
+	}
+	if (!d->fs.found) {
+		no_filesystem(d, r);
+		return VERDICT_IGNORED;
+	}
+	if (d->partition && is_esp(d->fs.parttype)) {
+		snprintf(r->reason, sizeof(r->reason),
+			 "EFI system partition (%s): boot loader files, not offered", d->fs.fstype);
 		return VERDICT_IGNORED;
 	}
 	if (!strcmp(d->fs.usage, "raid")) {
@@ -96,11 +145,27 @@ enum verdict policy_classify(const struct devinfo *d, const struct config *c,
 		return VERDICT_IGNORED;
 	}
 	if (!strcmp(d->fs.usage, "crypto")) {
-		snprintf(r->reason, sizeof(r->reason), "encrypted container (%s)", d->fs.fstype);
+		snprintf(r->reason, sizeof(r->reason), "encrypted container (%s): medialist unlock %s",
+			 d->fs.fstype, d->kname);
 		return VERDICT_IGNORED;
 	}
 	if (!strcmp(d->fs.fstype, "swap")) {
 		snprintf(r->reason, sizeof(r->reason), "swap space");
+		return VERDICT_IGNORED;
+	}
+	if (!strcmp(d->fs.fstype, "swsuspend")) {
+		/* libblkid's name for a swap area holding a suspended
+		 * system's memory (S1SUSPEND, ULSUSPEND, ...): resuming
+		 * that system needs it untouched */
+		snprintf(r->reason, sizeof(r->reason),
+			 "hibernation image (a suspended system's swap)");
+		return VERDICT_IGNORED;
+	}
+	if (d->fs.usage[0] && strcmp(d->fs.usage, "filesystem")) {
+		/* blkid's "other": a journal or log device of another
+		 * filesystem (jbd, xfs_external_log), a cache (bcache), a
+		 * Ceph or VDO volume */
+		snprintf(r->reason, sizeof(r->reason), "not a filesystem (%s)", d->fs.fstype);
 		return VERDICT_IGNORED;
 	}
 	err = opts_for(op, d->fs.fstype, d->readonly, !d->removable, r->mounttype,

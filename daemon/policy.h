@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Decides, for one probed block device, whether mediad offers it for
- * mounting, lists it as ignored with a reason, or does not look at it at
- * all; and fills the record it will publish. Pure: no I/O. */
+ * mounting or lists it as ignored with a reason; and fills the record it
+ * will publish. Pure: no I/O. */
 #ifndef MEDIAD_POLICY_H
 #define MEDIAD_POLICY_H
 
@@ -10,18 +11,13 @@
 #include "record.h"
 
 enum verdict {
-	VERDICT_SKIP,    /* not a medium: no record at all */
 	VERDICT_IGNORED, /* listed with a reason, never mounted */
 	VERDICT_OFFERED, /* published in <media_dir>/list */
 };
 
-/* True when the configuration asks mediad to look at this device at all
- * (loop devices only with include_loop, and then only those backed by a
- * file under loop_dir when it is set). */
-bool device_wanted(const struct devinfo *d, const struct config *c);
-
-/* system_mount: where the system (not our automount) has the device
- * mounted, or NULL. out->name is left empty: naming is media.c's job. */
+/* d has passed device_wanted() (device.h). system_mount: where the system
+ * (not our automount) has the device mounted, or NULL. out->name is left
+ * empty: naming is media.c's job. */
 enum verdict policy_classify(const struct devinfo *d, const struct config *c,
 			     const struct opts_policy *op, const char *system_mount,
 			     struct record *out);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* libblkid probing. Reads superblocks only, read-only, so that probing
  * never makes udev synthesise a change event (that follows a close after
  * write) and never writes to a stranger's stick. */
@@ -55,6 +56,9 @@ int probe_device(const char *devname, struct fsinfo *fs)
 						      BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE |
 						      BLKID_SUBLKS_VERSION);
 	blkid_probe_enable_partitions(pr, 1);
+	/* a partition's entry in its disk's table: its type tells an EFI
+	 * system partition and an extended one (policy.c) */
+	blkid_probe_set_partitions_flags(pr, BLKID_PARTS_ENTRY_DETAILS);
 	errno = 0;
 	rc = blkid_do_safeprobe(pr);
 	if (rc == -2) {
@@ -75,7 +79,14 @@ int probe_device(const char *devname, struct fsinfo *fs)
 		copy_value(pr, "LABEL", fs->label, sizeof(fs->label));
 		copy_value(pr, "UUID", fs->uuid, sizeof(fs->uuid));
 		copy_value(pr, "PTTYPE", fs->pttype, sizeof(fs->pttype));
+		copy_value(pr, "PART_ENTRY_TYPE", fs->parttype, sizeof(fs->parttype));
 		fs->found = fs->fstype[0] != '\0';
+		if (!fs->found && !fs->pttype[0]) {
+			/* only the partition's own entry: nothing on it */
+			snprintf(fs->error, sizeof(fs->error),
+				 "no filesystem found (unknown, damaged or blank)");
+			r = -ENODATA;
+		}
 	}
 out:
 	if (pr)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Record and link files. All paths are relative to directory fds opened
  * once, with O_NOFOLLOW on every open, so that nothing planted in the
  * directories is ever followed. Must never touch a file outside them. */
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "statedir.h"
 
 static int open_dir(int parent, const char *path, const char *shown, char *err)
 {
@@ -74,7 +76,7 @@ int publish_open(struct publisher *p, const struct config *c, char *err)
 	memset(p, 0, sizeof(*p));
 	p->state_fd = p->media_fd = p->ignored_fd = p->previous_fd = p->dev_fd = -1;
 	p->mounts_fd = -1;
-	p->list_fd = p->auto_fd = -1;
+	p->list_fd = -1;
 	if (make_root(c->state_dir, err) < 0 || make_root(c->media_dir, err) < 0)
 		return -EPERM;
 	if ((p->state_fd = open_dir(AT_FDCWD, c->state_dir, c->state_dir, err)) < 0)
@@ -83,11 +85,11 @@ int publish_open(struct publisher *p, const struct config *c, char *err)
 	snprintf(shown, sizeof(shown), "%s/%s", dir, name);                  \
 	if ((fd = open_dir(parent, name, shown, err)) < 0)                   \
 		goto fail;
-	SUB(p->media_fd, p->state_fd, c->state_dir, "media");
-	SUB(p->ignored_fd, p->state_fd, c->state_dir, "ignored");
-	SUB(p->previous_fd, p->state_fd, c->state_dir, "previous");
-	SUB(p->dev_fd, p->state_fd, c->state_dir, "dev");
-	SUB(p->mounts_fd, p->state_fd, c->state_dir, "mounts");
+	SUB(p->media_fd, p->state_fd, c->state_dir, STATEDIR_MEDIA);
+	SUB(p->ignored_fd, p->state_fd, c->state_dir, STATEDIR_IGNORED);
+	SUB(p->previous_fd, p->state_fd, c->state_dir, STATEDIR_PREVIOUS);
+	SUB(p->dev_fd, p->state_fd, c->state_dir, STATEDIR_DEV);
+	SUB(p->mounts_fd, p->state_fd, c->state_dir, STATEDIR_MOUNTS);
 	if ((media_root = open_dir(AT_FDCWD, c->media_dir, c->media_dir, err)) < 0)
 		goto fail;
 	snprintf(shown, sizeof(shown), "%s/list", c->media_dir);
@@ -108,7 +110,7 @@ fail:
 void publish_close(struct publisher *p)
 {
 	int *fds[] = { &p->state_fd, &p->media_fd, &p->ignored_fd, &p->previous_fd, &p->dev_fd,
-		       &p->mounts_fd, &p->list_fd, &p->auto_fd };
+		       &p->mounts_fd, &p->list_fd };
 
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
 		if (*fds[i] >= 0)
@@ -214,39 +216,14 @@ void publish_withdraw(struct publisher *p, const struct medium *e)
 	}
 }
 
-static int read_record(int dirfd, const char *file, struct record *rec)
-{
-	char buf[RECORD_MAX_BYTES];
-	ssize_t n;
-	int fd = openat(dirfd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EINVAL;
-	}
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n < 0 || (size_t)n >= sizeof(buf))
-		return -EINVAL;
-	return record_parse(buf, (size_t)n, rec, NULL);
-}
-
 int publish_read_report(struct publisher *p, const struct medium *e, struct record *rep)
 {
 	char dev[64];
-	struct stat st;
 
 	if (!e->offered || record_devlink(&e->rec, dev, sizeof(dev)) < 0)
 		return -ENOENT;
 	/* only what root (mount.mediad) wrote and nobody else may change */
-	if (fstatat(p->mounts_fd, dev, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
-		return -EPERM;
-	return read_record(p->mounts_fd, dev, rep);
+	return statedir_read_record(p->mounts_fd, dev, rep);
 }
 
 /* Calls fn for every entry of dirfd but "." and "..", on a private
@@ -273,7 +250,7 @@ static void load_hint(int dirfd, const char *file, void *arg)
 {
 	struct record rec;
 
-	if (file[0] != '.' && read_record(dirfd, file, &rec) == 0 &&
+	if (file[0] != '.' && statedir_read_record(dirfd, file, &rec) == 0 &&
 	    !strcmp(rec.name, file) && name_is_valid(rec.name))
 		media_add_hint(arg, &rec);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Publication by the state-directory contract: records in
  * <state_dir>/media/NAME (offered) and <state_dir>/ignored/KNAME (listed
  * with a reason), and links <media_dir>/list/NAME -> ../auto/NAME. Every
@@ -9,7 +10,7 @@
 #include "media.h"
 
 struct publisher {
-	int state_fd, media_fd, ignored_fd, previous_fd, dev_fd, list_fd, auto_fd;
+	int state_fd, media_fd, ignored_fd, previous_fd, dev_fd, list_fd;
 	int mounts_fd; /* mount.mediad's reports, by device link name */
 };
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Config parsing. Input is untrusted text (a config file may be edited by
  * hand and is fuzzed): bounded copies only, and a failed parse leaves the
  * caller's configuration exactly as it was. */
@@ -28,6 +29,10 @@ void config_defaults(struct config *c)
 	c->probe_timeout = 10;
 	strcpy(c->debugfs_dir, "/sys/kernel/debug");
 	c->flush_idle = 1;
+	c->unlock_timeout = 60;
+	/* cryptsetup's default argon2 cost is at most 1 GiB; the helper's
+	 * libraries, threads and stacks need room beside it */
+	c->unlock_memory = 1280;
 }
 
 static int set_uint(unsigned *u, const char *v, unsigned min, unsigned max)
@@ -180,6 +185,17 @@ int config_set(struct config *c, const char *key, const char *v, char *err)
 		return set_uint(&c->probe_timeout, v, 1, 600) < 0 ? badval(key, v, err) : 0;
 	if (!strcmp(key, "flush_idle"))
 		return set_uint(&c->flush_idle, v, 0, 3600) < 0 ? badval(key, v, err) : 0;
+	if (!strcmp(key, "unlock_timeout"))
+		return set_uint(&c->unlock_timeout, v, 5, 600) < 0 ? badval(key, v, err) : 0;
+	if (!strcmp(key, "unlock_memory")) /* MiB; LUKS2 allows argon2 up to 4 GiB */
+		return set_uint(&c->unlock_memory, v, 64, 8192) < 0 ? badval(key, v, err) : 0;
+	if (!strcmp(key, "key_dir")) {
+		if (!strcmp(v, "none")) {
+			c->key_dir[0] = '\0';
+			return 0;
+		}
+		return set_path(c->key_dir, sizeof(c->key_dir), v, err, key);
+	}
 	if (!strcmp(key, "hooks_dir"))
 		return set_path(c->hooks_dir, sizeof(c->hooks_dir), v, err, key);
 	if (!strcmp(key, "debugfs_dir")) {

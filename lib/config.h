@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* mediad.conf: "key = value" lines, '#' starts a comment line. Read by the
  * daemon, by auto.media (for state_dir) and by medialist. A bad line is an
  * error naming file and line; nothing is half-applied. */
@@ -48,6 +49,13 @@ struct config {
 	 * medium that is mounted read-write and still has data to write;
 	 * 0: never, the kernel's own writeback only (daemon/idleflush.c) */
 	unsigned flush_idle;
+	/* encrypted media (daemon/cryptctl.c): a root-only directory of key
+	 * files named after the containers' UUIDs ("" = no auto-unlock); the
+	 * unlock helper's deadline (seconds) and address-space bound (MiB,
+	 * room for argon2's memory cost) */
+	char key_dir[256];
+	unsigned unlock_timeout;
+	unsigned unlock_memory;
 };
 
 void config_defaults(struct config *c);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The control-socket contract shared by mediad and medialist:
  * <state_dir>/control, SOCK_SEQPACKET, one request and one reply per
  * connection.
@@ -8,6 +9,13 @@
  *     "unmount NAME"    root and members of allow_group
  *     "eject NAME"      root and members of allow_group
  *     "rescan"          root and members of allow_group
+ *     "unlock OPTS NAME" root and members of allow_group: answered "more
+ *                       TEXT", then the secret message, then the reply
+ *                       (lib/unlockproto.h: the one exchange of two
+ *                       messages each way)
+ *     "lock NAME"       root and members of allow_group; "eject NAME" of
+ *                       an encrypted container or its cleartext locks
+ *                       first (daemon/cryptctl.h)
  *   reply (one message, at most CONTROL_REPLY_MAX bytes):
  *     "ok TEXT" or "error TEXT" (TEXT is for people, one line); unmount
  *     and eject add "\nflush SECONDS BYTES" when they flushed a mounted

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The kernel's medium generation number of a block device (diskseq,
  * Linux 5.15+), read from sysfs. auto.media and mount.mediad use it to
  * name the per-generation device link mediad keeps (record_devlink). */

@@ -1,190 +1,55 @@
-/* Unmount, flush and power-off of block devices through sysfs and ioctls.
- * Acts only on the disk holding the device it is given and on that disk's
- * partitions; must never unmount lazily (a busy medium is not safe). */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* What a power-off takes away (sysfs), and the power-off itself (ioctls,
+ * sysfs attributes). Must never power off before the caller has flushed
+ * and unmounted every filesystem of every device the unit holds. */
 #include "eject.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <linux/cdrom.h>
 #include <linux/fs.h>
 #include <linux/loop.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#define MAX_PARTS 128
+#include "mountid.h"
 
-int eject_unmount(const char *mountpoint)
+#define MAX_DEVS 256
+
+static int read_attr(const char *dir, const char *sub, char *buf, size_t size)
 {
-	if (!mountpoint || !*mountpoint)
-		return 0;
-	if (umount2(mountpoint, UMOUNT_NOFOLLOW) < 0)
-		return errno == EINVAL || errno == ENOENT ? 0 : -errno;
+	char path[PATH_MAX + 300];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = (int)read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
 	return 0;
 }
 
 static int read_devnum(const char *dir, const char *sub, dev_t *out)
 {
-	char path[PATH_MAX], buf[32];
+	char path[PATH_MAX + 300], buf[32];
 	unsigned maj, min;
-	int fd, n;
 
-	if (snprintf(path, sizeof(path), "%s/%s/dev", dir, sub) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = (int)read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	if (sscanf(buf, "%u:%u", &maj, &min) != 2)
+	snprintf(path, sizeof(path), "%s/dev", sub);
+	if (read_attr(dir, path, buf, sizeof(buf)) < 0 ||
+	    sscanf(buf, "%u:%u", &maj, &min) != 2)
 		return -EIO;
 	*out = makedev(maj, min);
 	return 0;
-}
-
-/* The sysfs directory of the whole disk holding rdev, and the device
- * numbers of the disk and its partitions. */
-static int find_disk(dev_t rdev, char disk[PATH_MAX], dev_t *nums, size_t *n)
-{
-	char path[64], real[PATH_MAX];
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-
-	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", major(rdev), minor(rdev));
-	if (!realpath(path, real))
-		return -errno;
-	{
-		char p[PATH_MAX + 16];
-
-		snprintf(p, sizeof(p), "%s/partition", real);
-		if (stat(p, &st) == 0)
-			*strrchr(real, '/') = '\0'; /* a partition: its parent */
-	}
-	memcpy(disk, real, PATH_MAX);
-	*n = 0;
-	if (read_devnum(disk, ".", &nums[(*n)]) == 0)
-		(*n)++;
-	d = opendir(disk);
-	if (!d)
-		return -errno;
-	while ((de = readdir(d)) && *n < MAX_PARTS) {
-		char p[PATH_MAX + 300];
-
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), "%s/%s/partition", disk, de->d_name);
-		if (stat(p, &st) == 0 && read_devnum(disk, de->d_name, &nums[*n]) == 0)
-			(*n)++;
-	}
-	closedir(d);
-	return 0;
-}
-
-/* mountinfo escapes ' ', '\t', '\n' and '\\' as octal */
-static void unoctal(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' &&
-		    s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
-/* syncfs on every mount of nums before any is unmounted: the time the
- * data took to reach the device is measured apart from the unmounts. */
-static void flush_all(const dev_t *nums, size_t n, struct flush_result *fr)
-{
-	char line[4096];
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned maj, min;
-		char mp[PATH_MAX];
-
-		if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min, mp) != 3)
-			continue;
-		for (size_t i = 0; i < n; i++) {
-			if (nums[i] != makedev(maj, min))
-				continue;
-			unoctal(mp);
-			flush_mount(mp, maj, min, fr); /* failures: the unmount tells */
-			break;
-		}
-	}
-	fclose(f);
-}
-
-/* Unmounts every mount of nums, deepest (last mounted) first, by passes
- * until none is left, so that stacked mounts come off too. */
-static int unmount_all(const dev_t *nums, size_t n, char *msg, size_t msgsize)
-{
-	for (int pass = 0; pass < 16; pass++) {
-		char line[4096], found[PATH_MAX] = "";
-		FILE *f = fopen("/proc/self/mountinfo", "re");
-
-		if (!f)
-			return -errno;
-		while (fgets(line, sizeof(line), f)) {
-			unsigned maj, min;
-			char mp[PATH_MAX];
-
-			if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min, mp) != 3)
-				continue;
-			for (size_t i = 0; i < n; i++)
-				if (nums[i] == makedev(maj, min))
-					snprintf(found, sizeof(found), "%s", mp);
-		}
-		fclose(f);
-		if (!*found)
-			return 0;
-		unoctal(found);
-		if (umount2(found, UMOUNT_NOFOLLOW) < 0 && errno != EINVAL) {
-			int r = -errno;
-
-			snprintf(msg, msgsize, "cannot unmount %s: %s", found, strerror(-r));
-			return r;
-		}
-	}
-	snprintf(msg, msgsize, "mounts keep coming back");
-	return -EBUSY;
-}
-
-static int write_attr(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t w;
-
-	if (fd < 0)
-		return -errno;
-	w = write(fd, value, strlen(value));
-	if (w < 0) {
-		int r = -errno;
-
-		close(fd);
-		return r;
-	}
-	return close(fd) < 0 ? -errno : 0;
 }
 
 /* The USB device (not interface) above a disk: the nearest ancestor with
@@ -204,13 +69,189 @@ static bool usb_ancestor(const char *disk, char out[PATH_MAX])
 		if (stat(p, &st) == 0)
 			return true;
 	}
+	out[0] = '\0';
 	return false;
 }
 
-static int power_off(const char *disk, const char *kname, int fd, char *msg,
+static int add_dev(struct eject_unit *u, const char *dir, const char *sub, bool part, bool own)
+{
+	struct eject_dev *d;
+	char buf[32], path[PATH_MAX + 300];
+	DIR *h;
+	struct dirent *de;
+
+	if (u->n >= MAX_DEVS)
+		return -E2BIG;
+	d = &u->v[u->n];
+	memset(d, 0, sizeof(*d));
+	if (read_devnum(dir, sub, &d->dev) < 0)
+		return 0; /* gone meanwhile */
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	snprintf(d->kname, sizeof(d->kname), "%s", strrchr(path, '/') + 1);
+	d->partition = part;
+	d->own_disk = own;
+	snprintf(path, sizeof(path), "%s/size", sub);
+	if (read_attr(dir, path, buf, sizeof(buf)) == 0) {
+		unsigned long long sectors = strtoull(buf, NULL, 10);
+
+		d->empty = sectors == 0;
+		d->container = part && sectors <= 2;
+	}
+	/* a device-mapper or md device built on it: its data is theirs */
+	snprintf(path, sizeof(path), "%s/%s/holders", dir, sub);
+	if ((h = opendir(path))) {
+		while ((de = readdir(h)))
+			if (de->d_name[0] != '.') {
+				snprintf(d->in_use, sizeof(d->in_use), "in use by %.60s",
+					 de->d_name);
+				break;
+			}
+		closedir(h);
+	}
+	u->n++;
+	return 0;
+}
+
+/* A disk and its partitions. */
+static int add_disk(struct eject_unit *u, const char *disk, bool own)
+{
+	size_t first = u->n;
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int r = add_dev(u, disk, ".", false, own);
+
+	if (r < 0 || u->n == first)
+		return r;
+	snprintf(u->v[first].kname, sizeof(u->v[first].kname), "%s", strrchr(disk, '/') + 1);
+	if (!(d = opendir(disk)))
+		return -errno;
+	while (r == 0 && (de = readdir(d))) {
+		char p[PATH_MAX + 300];
+
+		snprintf(p, sizeof(p), "%s/%s/partition", disk, de->d_name);
+		if (de->d_name[0] != '.' && stat(p, &st) == 0) {
+			r = add_dev(u, disk, de->d_name, true, own);
+			u->v[first].container = true;
+		}
+	}
+	closedir(d);
+	return r;
+}
+
+/* Active swap on a device of u: /proc/swaps names the node it was
+ * enabled on; its device number is what counts. */
+static void mark_swap(struct eject_unit *u)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f = fopen("/proc/swaps", "re");
+
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		struct stat st;
+		char *sp = strpbrk(line, " \t");
+
+		if (line[0] != '/' || !sp)
+			continue;
+		*sp = '\0';
+		mountid_unescape(line);
+		if (stat(line, &st) < 0 || !S_ISBLK(st.st_mode))
+			continue;
+		for (size_t i = 0; i < u->n; i++)
+			if (u->v[i].dev == st.st_rdev)
+				snprintf(u->v[i].in_use, sizeof(u->v[i].in_use), "in use as swap");
+	}
+	free(line);
+	fclose(f);
+}
+
+int eject_unit_find(dev_t medium, struct eject_unit *u)
+{
+	char path[64], real[PATH_MAX], p[PATH_MAX + 16];
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	size_t len;
+	int r = 0;
+
+	memset(u, 0, sizeof(*u));
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u", major(medium), minor(medium));
+	if (!realpath(path, real))
+		return -errno;
+	snprintf(p, sizeof(p), "%s/partition", real);
+	if (stat(p, &st) == 0)
+		*strrchr(real, '/') = '\0'; /* a partition: its disk */
+	memcpy(u->disk, real, sizeof(u->disk));
+	if (!(u->v = calloc(MAX_DEVS, sizeof(*u->v))))
+		return -ENOMEM;
+	if (!usb_ancestor(u->disk, u->usb)) {
+		r = add_disk(u, u->disk, true);
+		mark_swap(u);
+		return r;
+	}
+	/* removing the USB device takes every disk below it */
+	if (!(d = opendir("/sys/block")))
+		return -errno;
+	len = strlen(u->usb);
+	while (r == 0 && (de = readdir(d))) {
+		snprintf(p, sizeof(p), "/sys/block/%s", de->d_name);
+		if (de->d_name[0] != '.' && realpath(p, real) &&
+		    !strncmp(real, u->usb, len) && real[len] == '/')
+			r = add_disk(u, real, !strcmp(real, u->disk));
+	}
+	closedir(d);
+	mark_swap(u);
+	return r;
+}
+
+void eject_unit_free(struct eject_unit *u)
+{
+	free(u->v);
+	u->v = NULL;
+	u->n = 0;
+}
+
+static int write_attr(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t w;
+
+	if (fd < 0)
+		return -errno;
+	w = write(fd, value, strlen(value));
+	if (w < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	return close(fd) < 0 ? -errno : 0;
+}
+
+/* The node of a device, checked to be that device. */
+static int open_dev(const struct eject_dev *d)
+{
+	char node[96];
+	struct stat st;
+	int fd;
+
+	snprintf(node, sizeof(node), "/dev/%s", d->kname);
+	fd = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISBLK(st.st_mode) || st.st_rdev != d->dev) {
+		close(fd);
+		return -ENODEV;
+	}
+	return fd;
+}
+
+static int power_off(const struct eject_unit *u, const char *kname, int fd, char *msg,
 		     size_t msgsize)
 {
-	char p[PATH_MAX + 32], usb[PATH_MAX];
+	char p[PATH_MAX + 32];
 	struct stat st;
 	int r;
 
@@ -227,14 +268,14 @@ static int power_off(const char *disk, const char *kname, int fd, char *msg,
 		snprintf(msg, msgsize, "%s ejected: the disc can be taken out", kname);
 		return 0;
 	}
-	if (usb_ancestor(disk, usb)) {
-		snprintf(p, sizeof(p), "%s/remove", usb);
+	if (u->usb[0]) {
+		snprintf(p, sizeof(p), "%s/remove", u->usb);
 		if ((r = write_attr(p, "1")) < 0)
 			return r;
 		snprintf(msg, msgsize, "%s powered off: it can be unplugged safely", kname);
 		return 0;
 	}
-	snprintf(p, sizeof(p), "%s/device/delete", disk);
+	snprintf(p, sizeof(p), "%s/device/delete", u->disk);
 	if (stat(p, &st) == 0) {
 		if ((r = write_attr(p, "1")) < 0)
 			return r;
@@ -246,45 +287,42 @@ static int power_off(const char *disk, const char *kname, int fd, char *msg,
 	return 0;
 }
 
-int eject_medium(const char *devname, char *msg, size_t msgsize, struct flush_result *fr)
+int eject_power_off(const struct eject_unit *u, char *msg, size_t msgsize)
 {
-	char disk[PATH_MAX], node[PATH_MAX + 8];
-	dev_t nums[MAX_PARTS] = { 0 };
-	const char *kname;
-	struct stat st;
-	size_t n = 0;
-	int r, fd;
+	const char *kname = strrchr(u->disk, '/') + 1;
+	int r, fd = -1;
 
-	snprintf(msg, msgsize, "%s", devname);
-	if (stat(devname, &st) < 0 || !S_ISBLK(st.st_mode)) {
-		r = errno ? -errno : -ENOTBLK;
-		snprintf(msg, msgsize, "%s: not a block device", devname);
-		return r;
+	/* unmounting wrote each filesystem back; this writes each disk's own
+	 * cache and drops ours, so nothing is left to lose on any of them */
+	for (size_t i = 0; i < u->n; i++) {
+		const struct eject_dev *d = &u->v[i];
+		int dfd;
+
+		if (d->partition || d->empty)
+			continue;
+		dfd = open_dev(d);
+		if (dfd < 0 && d->own_disk) {
+			snprintf(msg, msgsize, "cannot open /dev/%s: %s", d->kname, strerror(-dfd));
+			if (fd >= 0)
+				close(fd);
+			return dfd;
+		}
+		if (dfd < 0)
+			continue;
+		fsync(dfd);
+		ioctl(dfd, BLKFLSBUF, 0);
+		if (d->own_disk && fd < 0)
+			fd = dfd;
+		else
+			close(dfd);
 	}
-	if ((r = find_disk(st.st_rdev, disk, nums, &n)) < 0) {
-		snprintf(msg, msgsize, "%s: not in sysfs: %s", devname, strerror(-r));
-		return r;
-	}
-	memset(fr, 0, sizeof(*fr));
-	flush_all(nums, n, fr);
-	if ((r = unmount_all(nums, n, msg, msgsize)) < 0)
-		return r;
-	kname = strrchr(disk, '/') + 1;
-	snprintf(node, sizeof(node), "/dev/%s", kname);
-	fd = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		r = -errno;
-		snprintf(msg, msgsize, "cannot open %s: %s", node, strerror(-r));
-		return r;
+		snprintf(msg, msgsize, "%s: not found in /dev", kname);
+		return -ENODEV;
 	}
-	/* unmounting wrote the filesystem back; this writes the disk's own
-	 * cache and drops ours, so nothing is left to lose */
-	fsync(fd);
-	ioctl(fd, BLKFLSBUF, 0);
-	r = power_off(disk, kname, fd, msg, msgsize);
+	r = power_off(u, kname, fd, msg, msgsize);
 	close(fd);
 	if (r < 0)
-		snprintf(msg, msgsize, "%s flushed but not powered off: %s", kname,
-			 strerror(-r));
+		snprintf(msg, msgsize, "%s flushed but not powered off: %s", kname, strerror(-r));
 	return r;
 }

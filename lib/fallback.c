@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Mount fallback order. The order, and why:
  *  1. what the policy chose (read-write unless the medium must be
  *     read-only), after e2fsck -p for ext* as automount would have run;
@@ -9,7 +10,11 @@
  *  4. read-only without replaying the journal (ext3/4 noload, xfs
  *     norecovery, btrfs nologreplay): a journal that needs recovery on a
  *     read-only device cannot be replayed, and this is the only way to
- *     read it at all. The note says recent changes may be missing. */
+ *     read it at all. The note says recent changes may be missing.
+ * Every attempt of a driver with an error policy names one (errors=
+ * remount-ro unless the options chose continue): never the superblock's,
+ * which the stick writes (options.c, opts_errors_word). Options that ask
+ * for errors=panic, suid or dev are refused, not mended. */
 #include "fallback.h"
 
 #include <errno.h>
@@ -40,17 +45,26 @@ static int strip(const char *opts, char out[OPTS_BUF])
 static int add(struct mount_attempt *a, const char *type, const char *base, bool ro,
 	       const char *extra)
 {
-	int n;
+	const char *errors = opts_has_errors(base) ? NULL : opts_errors_word(type);
+	size_t used = 0;
+	int r = 0;
 
 	snprintf(a->type, sizeof(a->type), "%s", type);
 	a->readonly = ro;
 	a->fsck = false;
 	a->noreplay = extra != NULL;
-	n = snprintf(a->options, sizeof(a->options), "%s%s%s%s%s%s", ro ? "ro" : "",
-		     ro && *base ? "," : "", base,
-		     !strcmp(type, "ntfs-3g") ? (ro || *base ? ",windows_names" : "windows_names") : "",
-		     extra ? "," : "", extra ? extra : "");
-	return n < 0 || (size_t)n >= sizeof(a->options) ? -ENOSPC : 0;
+	a->options[0] = '\0';
+	if (ro)
+		r |= opts_append_word(a->options, sizeof(a->options), &used, "ro", 2);
+	if (*base)
+		r |= opts_append_word(a->options, sizeof(a->options), &used, base, strlen(base));
+	if (!strcmp(type, "ntfs-3g"))
+		r |= opts_append_word(a->options, sizeof(a->options), &used, "windows_names", 13);
+	if (errors)
+		r |= opts_append_word(a->options, sizeof(a->options), &used, errors, strlen(errors));
+	if (extra)
+		r |= opts_append_word(a->options, sizeof(a->options), &used, extra, strlen(extra));
+	return r ? -ENOSPC : 0;
 }
 
 /* the option that mounts type read-only without replaying its journal */
@@ -71,7 +85,7 @@ int fallback_plan(const char *mounttype, const char *options,
 	static const char *const ntfs_drivers[] = { "ntfs3", "ntfs-3g" };
 	const char *const *drivers = &mounttype;
 	size_t ndrivers = 1, n = 0;
-	char base[OPTS_BUF];
+	char base[OPTS_BUF], why[80];
 	const char *noreplay;
 	bool ro_only = opts_has(options, "ro");
 	int r = 0;
@@ -82,6 +96,8 @@ int fallback_plan(const char *mounttype, const char *options,
 	} else if (opts_type_index(mounttype) < 0 || !strcmp(mounttype, "ntfs")) {
 		return -EPROTONOSUPPORT;
 	}
+	if (opts_refuse_unsafe(options, why, sizeof(why)) < 0)
+		return -EPERM;
 	if (strip(options, base) < 0)
 		return -ENOSPC;
 	if (!ro_only) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* syncfs with a stopwatch. The amount is the device's own write counter
  * (sysfs stat, field 7, in 512-byte sectors) before and after: exact for
  * the device, whichever filesystem, and it includes journal and metadata
@@ -71,25 +72,19 @@ int flush_open_mounted(const char *mountpoint)
 	return fd;
 }
 
-int flush_mount(const char *mountpoint, unsigned maj, unsigned min,
-		struct flush_result *fr)
+/* The timed syncfs of an open descriptor of the filesystem. */
+static int flush_timed(int fd, unsigned maj, unsigned min, struct flush_result *fr)
 {
 	int64_t before, after;
 	double t0;
-	int fd, r = 0;
+	int r = 0;
 
-	if (!mountpoint || !*mountpoint)
-		return 0;
-	fd = flush_open_mounted(mountpoint);
-	if (fd < 0)
-		return fd == -ENOENT ? 0 : fd;
 	before = flush_written(maj, min);
 	t0 = now();
 	if (syncfs(fd) < 0)
 		r = -errno;
 	fr->seconds += now() - t0;
 	after = flush_written(maj, min);
-	close(fd);
 	if (!fr->done)
 		fr->bytes = 0;
 	fr->done = true;
@@ -97,6 +92,34 @@ int flush_mount(const char *mountpoint, unsigned maj, unsigned min,
 		fr->bytes = -1;
 	else
 		fr->bytes += after - before;
+	return r;
+}
+
+int flush_mount(const char *mountpoint, unsigned maj, unsigned min,
+		struct flush_result *fr)
+{
+	int fd, r;
+
+	if (!mountpoint || !*mountpoint)
+		return 0;
+	fd = flush_open_mounted(mountpoint);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	r = flush_timed(fd, maj, min, fr);
+	close(fd);
+	return r;
+}
+
+int flush_at(int path_fd, unsigned maj, unsigned min, struct flush_result *fr)
+{
+	/* "." of it crosses no mount point, so triggers no automount */
+	int fd = openat(path_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = flush_timed(fd, maj, min, fr);
+	close(fd);
 	return r;
 }
 

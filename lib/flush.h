@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Flushing a mounted filesystem before it is unmounted or its disk
  * powered off, timed, with the bytes the device took meanwhile. Shared by
  * the daemon (in its action child, never in the event loop) and medialist
@@ -30,6 +31,10 @@ int flush_open_mounted(const char *mountpoint);
  * 0 or -errno. */
 int flush_mount(const char *mountpoint, unsigned maj, unsigned min,
 		struct flush_result *fr);
+
+/* The same for the filesystem whose root path_fd (O_PATH, proven by the
+ * caller to be the mount it means) is. 0 or -errno. */
+int flush_at(int path_fd, unsigned maj, unsigned min, struct flush_result *fr);
 
 /* "4.0M in 0.123 s" (or "in 0.123 s" when the amount is unknown). */
 void flush_describe(const struct flush_result *fr, char *out, size_t size);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* JSON string escaping. Pure function over untrusted bytes (labels): must
  * never emit anything but valid JSON, never read or write out of bounds. */
 #include "json.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* JSON output for medialist: string escaping that yields valid JSON for any
  * bytes a label can hold. Writes only; medialist never parses JSON. */
 #ifndef MEDIAD_JSON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Log sink selection and level filtering. Never exits, never allocates. */
 #include "log.h"
 

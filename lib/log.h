@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Logging for the daemon: syslog, or stderr in the foreground. One call at
  * the place that decides; messages name the medium and the device. */
 #ifndef MEDIAD_LOG_H

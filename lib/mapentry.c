@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Map-entry escaping. autofs's sun parser treats blanks as separators,
  * '"' and '\\' as quoting, '&' as the key and '$' as a variable; anything
  * the daemon wrote must reach mount(8) unchanged, so all of those are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* autofs (sun) map syntax for the one entry auto.media prints:
  * "-fstype=TYPE,OPTIONS :/dev/NODE". */
 #ifndef MEDIAD_MAPENTRY_H

@@ -1,6 +1,8 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Mount-option policy table. Everything here is decided once per medium in
- * the daemon; nothing here may ever produce suid, dev or (with noexec)
- * exec, whatever the configuration says. */
+ * the daemon; nothing here may ever produce suid, dev, (with noexec) exec
+ * or an error policy that panics the kernel, whatever the configuration
+ * or the medium says. */
 #include "options.h"
 
 #include <errno.h>
@@ -43,6 +45,58 @@ static const struct fstype_policy table[] = {
 };
 
 #define N_TYPES (sizeof(table) / sizeof(table[0]))
+
+/* The error policy, per kernel driver. Without errors= on the mount, ext2/3/4
+ * take the policy from the superblock, which the stick writes: "tune2fs -e
+ * panic" plus one bad block panics the machine on a mere lookup (the class of
+ * udisks' CVE-2021-3802). So every mount of a driver that has the option
+ * names one; remount-ro where the driver supports it: the data stays
+ * readable and nothing more is written to a damaged filesystem. In Debian
+ * 12's kernel (6.1) errors= exists for ext2/3/4 (remount-ro, continue,
+ * panic), vfat (FAT: the same three, remount-ro its default) and exfat (the
+ * same three, remount-ro its default); we name it for those two as well so
+ * no default can change under us. ntfs3 has no such option in 6.1, and
+ * ntfs-3g runs in user space. f2fs gained errors= only in 6.4 (an unknown
+ * option fails the mount in 6.1; the stick cannot set its policy), btrfs's
+ * fatal_errors=panic is not on its allow list, xfs takes its error
+ * configuration from sysfs, and iso9660, udf, squashfs, erofs and hfsplus
+ * have no policy a medium can choose. */
+static const char *const errors_types[] = { "ext2", "ext3", "ext4", "vfat", "exfat" };
+
+const char *opts_errors_word(const char *mounttype)
+{
+	for (size_t i = 0; i < sizeof(errors_types) / sizeof(errors_types[0]); i++)
+		if (!strcmp(errors_types[i], mounttype))
+			return "errors=remount-ro";
+	return NULL;
+}
+
+/* The comma-separated word at s (len bytes) is an errors= setting; *ok
+ * says whether mediad allows its value: remount-ro, or continue (a choice
+ * for root's configuration; it keeps the kernel up). Never panic. */
+static bool errors_setting(const char *s, size_t len, bool *ok)
+{
+	if (len < 7 || memcmp(s, "errors=", 7))
+		return false;
+	*ok = (len == 17 && !memcmp(s + 7, "remount-ro", 10)) ||
+	      (len == 15 && !memcmp(s + 7, "continue", 8));
+	return true;
+}
+
+bool opts_has_errors(const char *opts)
+{
+	for (const char *s = opts; *s;) {
+		size_t len = strcspn(s, ",");
+		bool ok;
+
+		if (errors_setting(s, len, &ok))
+			return true;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return false;
+}
 
 int opts_type_index(const char *fstype)
 {
@@ -113,6 +167,9 @@ int opts_for(const struct opts_policy *p, const char *fstype, bool readonly,
 		else if (!strcmp(mtype, "ntfs-3g"))
 			r |= append(options, &len, "fmask=0133,dmask=0022,windows_names");
 	}
+	/* an override may name remount-ro or continue itself; else ours */
+	if (opts_errors_word(mtype) && !opts_has_errors(options))
+		r |= append(options, &len, opts_errors_word(mtype));
 	return r ? -ENOSPC : 0;
 }
 
@@ -177,6 +234,7 @@ int opts_check_override(const char *fstype, const char *options, bool noexec,
 	}
 	for (const char *s = options; *s;) {
 		size_t wlen = strcspn(s, ",");
+		bool ok;
 
 		for (size_t k = 0; k < wlen; k++) {
 			char c = s[k];
@@ -197,11 +255,60 @@ int opts_check_override(const char *fstype, const char *options, bool noexec,
 				 (int)(wlen > 64 ? 64 : wlen), s, fstype);
 			return -EINVAL;
 		}
+		if (errors_setting(s, wlen, &ok) && !ok) {
+			snprintf(why, why_size, "option '%.*s' is refused: a damaged medium must "
+				 "never stop the machine (errors=remount-ro or errors=continue)",
+				 (int)(wlen > 40 ? 40 : wlen), s);
+			return -EINVAL;
+		}
 		if (noexec && wlen == 4 && !memcmp(s, "exec", 4)) {
 			snprintf(why, why_size, "option 'exec' conflicts with noexec = yes");
 			return -EINVAL;
 		}
 		s += wlen;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+int opts_refuse_unsafe(const char *options, char *why, size_t why_size)
+{
+	for (const char *s = options; *s;) {
+		size_t len = strcspn(s, ",");
+		bool ok = true;
+
+		if ((len == 4 && !memcmp(s, "suid", 4)) || (len == 3 && !memcmp(s, "dev", 3)) ||
+		    (errors_setting(s, len, &ok) && !ok)) {
+			snprintf(why, why_size, "refusing the option '%.*s'",
+				 (int)(len > 40 ? 40 : len), s);
+			return -EPERM;
+		}
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+int opts_enforce(const char *options, char *out, size_t size, char *why, size_t why_size)
+{
+	size_t used = 0;
+	int r = opts_refuse_unsafe(options, why, why_size);
+
+	out[0] = '\0';
+	if (r < 0)
+		return r;
+	if (opts_append_word(out, size, &used, "nosuid,nodev", 12) < 0)
+		return -ENOSPC;
+	for (const char *s = options; *s;) {
+		size_t len = strcspn(s, ",");
+
+		if (len && !(len == 6 && !memcmp(s, "nosuid", 6)) &&
+		    !(len == 5 && !memcmp(s, "nodev", 5)) &&
+		    (r = opts_append_word(out, size, &used, s, len)) < 0)
+			return r;
+		s += len;
 		if (*s == ',')
 			s++;
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The mount-option contract: the one table that decides which filesystem
  * types mediad offers for mounting and with which options. Used by the
  * daemon only (it writes the result into each record); auto.media just
@@ -37,9 +38,28 @@ int opts_type_index(const char *fstype);
 const char *opts_type_name(int i);
 
 /* Checks a user-supplied option string for type (config options.TYPE)
- * against the type's allow list. Returns 0 or -EINVAL with a reason. */
+ * against the type's allow list; errors= may only be remount-ro or
+ * continue. Returns 0 or -EINVAL with a reason. */
 int opts_check_override(const char *fstype, const char *options, bool noexec,
 			char *why, size_t why_size);
+
+/* "errors=remount-ro" for a kernel type (as passed to mount(2): "ext4",
+ * "vfat") whose driver has an error policy, NULL for the others. Every
+ * mount of such a type names its policy (opts_for, fallback_plan). */
+const char *opts_errors_word(const char *mounttype);
+
+/* True when opts holds an errors=VALUE word, whatever the value. */
+bool opts_has_errors(const char *opts);
+
+/* -EPERM, with the word in why, when options hold suid, dev or an errors=
+ * other than remount-ro and continue; else 0. */
+int opts_refuse_unsafe(const char *options, char *why, size_t why_size);
+
+/* The last check before mount.mediad mounts, whoever wrote the options
+ * (the record, a hand-made map entry): opts_refuse_unsafe(), then writes
+ * to out (size bytes) "nosuid,nodev" followed by options without nosuid
+ * and nodev. Returns 0, -EPERM or -ENOSPC. */
+int opts_enforce(const char *options, char *out, size_t size, char *why, size_t why_size);
 
 /* True when word is one of the comma-separated options in opts. */
 bool opts_has(const char *opts, const char *word);

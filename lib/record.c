@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Record format: a table of fields, one generic writer and one generic
  * parser. The parser takes untrusted bytes (a record may have been planted
  * or truncated) and must never overrun a field. */
@@ -31,7 +32,7 @@ static const struct field fields[] = {
 	STR(model),  STR(serial), U64(size),    BOOL(readonly),
 	BOOL(removable), STR(mountpoint), STR(options), STR(reason),
 	STR(mounted_type), STR(mounted_options), STR(mount_note), STR(mount_error),
-	BOOL(safe),  STR(dirty_source),
+	BOOL(safe),  STR(dirty_source), STR(unlocked_as), STR(container),
 };
 
 int record_escape(const char *in, size_t len, char *out, size_t size)
@@ -131,6 +132,14 @@ int record_devlink(const struct record *r, char *out, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENOSPC : n;
 }
 
+void record_copy_mount_report(struct record *dst, const struct record *src)
+{
+	memcpy(dst->mounted_type, src->mounted_type, sizeof(dst->mounted_type));
+	memcpy(dst->mounted_options, src->mounted_options, sizeof(dst->mounted_options));
+	memcpy(dst->mount_note, src->mount_note, sizeof(dst->mount_note));
+	memcpy(dst->mount_error, src->mount_error, sizeof(dst->mount_error));
+}
+
 int record_format(const struct record *r, char *buf, size_t size)
 {
 	size_t o = 0;
@@ -138,7 +147,7 @@ int record_format(const struct record *r, char *buf, size_t size)
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		const struct field *f = &fields[i];
 		const char *p = (const char *)r + f->offset;
-		char val[2 * LABEL_BUF * 2];
+		char val[RECORD_VALUE_MAX];
 		int n;
 
 		switch (f->type) {

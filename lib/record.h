@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The state-directory contract: one medium (or one ignored device) as a
  * text record of "key=value" lines. Values are escaped so that no byte of a
  * label can break a line; readers parse with record_parse() and never see a
@@ -11,7 +12,12 @@
 
 #include "name.h"
 
-#define RECORD_MAX_BYTES 8192 /* a record file is never larger */
+/* A record file is never larger: every string field escaped at its worst
+ * (4 bytes a byte, "\xHH") fits, so that no label or mount point can make
+ * a record too large to rewrite (record_format checks it too). */
+#define RECORD_MAX_BYTES 24576
+/* the longest value a field can escape to: the mount point's */
+#define RECORD_VALUE_MAX (4 * 1024 + 1)
 #define LABEL_BUF 512         /* longest label (NTFS: 128 UTF-16 units) */
 
 struct record {
@@ -47,6 +53,11 @@ struct record {
 	 * nothing left to write (daemon/dirty.c) */
 	bool safe;
 	char dirty_source[16]; /* what told: "bdi", "meminfo"; "" unmeasured */
+	/* encrypted media (daemon/crypt.c): a container's record names the
+	 * medium its cleartext is published as; the cleartext's record
+	 * names its container's kernel name */
+	char unlocked_as[NAME_BUF];
+	char container[64];
 };
 
 /* The name, inside <state_dir>/dev/, of the link to r's device node that
@@ -54,6 +65,10 @@ struct record {
  * and diskseq), so that an answer automount cached for a medium that has
  * since left can never mount whatever took its device node. */
 int record_devlink(const struct record *r, char *out, size_t size);
+
+/* Copies what mount.mediad reported (mounted_type, mounted_options,
+ * mount_note, mount_error) from src to dst: the one list of those fields. */
+void record_copy_mount_report(struct record *dst, const struct record *src);
 
 /* Serialises r into buf (size bytes). Returns the length, or -ENOSPC. */
 int record_format(const struct record *r, char *buf, size_t size);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Strict UTF-8 decoder (RFC 3629). Pure function, no allocation. */
 #include "utf8.h"
 

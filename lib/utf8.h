@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Strict UTF-8 decoding, shared by name sanitising, record escaping and JSON
  * output. Never accepts overlong forms, surrogates or code points past
  * U+10FFFF: a label that is not valid UTF-8 must never pass as if it were. */

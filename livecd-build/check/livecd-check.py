@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """livecd-check.py ISO: boot the live CD in QEMU (software emulation), wait
 for the live user's automatic login on the serial console, hot-plug a USB
 stick with a FAT partition through QMP, list /media/list as the live user,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # base.sh OUT: debootstrap Debian (minbase) once into the cache, then reuse it.
 # The cached tarball is keyed by suite and variant; downloaded .debs are kept
 # in the cache too, so even a new key downloads little. Never writes in git.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # chroot-guard.sh: keep services from starting inside the chroot while
 # packages are installed: policy-rc.d answers 101 (action forbidden) and
 # start-stop-daemon is diverted to /bin/true. guard_off undoes both; the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # compare-comp.sh ROOT: time and size of the squashfs of ROOT under each
 # compressor the kernel reads, to choose SQUASHFS_COMP (README has the
 # figures). Boot speed is measured apart: make check SQUASHFS_COMP=...

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # customise.sh PACKAGES_TAR DEB ROOT: the live tree, made afresh every time
 # from the cached package tree: our mediad .deb, the live user, autologin,
 # motd, the udev rule that hides the live medium, and a clean-up of every

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # initramfs.sh ROOT OUT: our own initramfs: static busybox (the host's
 # busybox-static), initramfs/init, and the kernel modules of initramfs/modules
 # with their dependencies, taken from the live tree's kernel. Reproducible:

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # iso.sh ROOT INITRD SQUASHFS MANIFEST OUT: the hybrid ISO. BIOS: isolinux
 # (El Torito, and an MBR so that dd to a stick boots); UEFI: a standalone
 # GRUB in a FAT image appended as an EFI system partition (and El Torito

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # lib.sh: helpers shared by the livecd-build stage scripts (sourced, never run).
 # Every mount made through chroot_mount() is undone by the EXIT/INT/TERM trap
 # that lib_init() installs, whatever way the script ends.

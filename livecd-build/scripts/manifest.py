@@ -1,7 +1,10 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """manifest.py ROOT GENERATED OUT: write the licence manifest of the live tree
 (package, version, source package, licence from its copyright file) and fail
 if the tree holds a file that neither dpkg nor GENERATED accounts for.
+Every package is read the same way, mediad's own included (its
+/usr/share/doc/mediad/copyright comes from debian/copyright).
 Reads ROOT only; never runs anything inside it."""
 
 import fnmatch
@@ -35,6 +38,30 @@ def packages():
             yield f
 
 
+# DEP-5 short names -> SPDX identifiers, only where the two mean exactly the
+# same licence ("GPL-2+" is "GPL-2.0-or-later", "GPL-2" is "GPL-2.0-only").
+# Names not here are kept as the copyright file spells them. A bare
+# /usr/share/common-licenses/GPL-2 reference (files not in DEP-5 form) does
+# not say "or later", so it is kept as "GPL-2", never guessed.
+SPDX = {}
+for _v in ("1", "2", "3"):
+    SPDX["GPL-%s" % _v] = "GPL-%s.0-only" % _v
+    SPDX["GPL-%s+" % _v] = "GPL-%s.0-or-later" % _v
+for _v in ("2", "2.1", "3"):
+    _s = _v if "." in _v else _v + ".0"
+    SPDX["LGPL-%s" % _v] = "LGPL-%s-only" % _s
+    SPDX["LGPL-%s+" % _v] = "LGPL-%s-or-later" % _s
+SPDX.update({"AGPL-3": "AGPL-3.0-only", "AGPL-3+": "AGPL-3.0-or-later",
+             "Expat": "MIT", "BSD-2-clause": "BSD-2-Clause",
+             "BSD-3-clause": "BSD-3-Clause", "BSD-4-clause": "BSD-4-Clause"})
+
+
+def spdx(expr):
+    """One DEP-5 License: value (names joined by or/and/with) with each
+    name that has an exact SPDX counterpart replaced by it."""
+    return " ".join(SPDX.get(tok, tok) for tok in expr.split())
+
+
 def licences(pkg):
     path = os.path.join(ROOT, "usr/share/doc", pkg, "copyright")
     if not os.path.exists(path):  # doc dir symlinked to another package's
@@ -43,7 +70,7 @@ def licences(pkg):
     found = []
     if re.match(r"(?i)format:", text):
         for m in re.finditer(r"(?m)^License:[ \t]*(\S.*)$", text):
-            lic = m.group(1).strip()
+            lic = spdx(m.group(1).strip())
             if lic not in found:
                 found.append(lic)
     else:
@@ -115,7 +142,8 @@ for dirpath, dirnames, filenames in os.walk(ROOT):
 
 with open(OUT + ".part", "w", encoding="utf-8") as out:
     out.write("# mediad live CD: every package on the image\n")
-    out.write("# package\tversion\tsource\tsource-version\tlicence (from /usr/share/doc/PKG/copyright)\n")
+    out.write("# package\tversion\tsource\tsource-version\tlicence (from /usr/share/doc/PKG/copyright;"
+              " DEP-5 names as SPDX identifiers where they match exactly)\n")
     for f in pkgs:
         src = f.get("Source", f["Package"])
         m = re.match(r"(\S+)(?: \((.*)\))?", src)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # packages.sh BASE_TAR LIST OUT: the base plus every package of LIST, as a
 # tarball in the cache keyed by the base, the list and this script. A later
 # build with the same inputs extracts it instead of installing again.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # shell.sh ROOT: an interactive shell in the customised live tree, with
 # proc, sys, dev and run mounted while it runs and unmounted on exit.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # squashfs.sh ROOT OUT: the read-only root. Compressor from SQUASHFS_COMP
 # (default zstd level 15, chosen by measurement: see livecd-build/README.md).
 # With SOURCE_DATE_EPOCH every time stamp is that time (passed as options:

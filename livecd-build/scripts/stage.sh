@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # stage.sh NAME COMMAND...: run one build stage with a progress line and
 # its wall time, so a slow stage is seen at once in a CI log.
 name=$1; shift

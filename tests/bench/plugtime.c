@@ -1,6 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* plugtime: plug-to-visible on loop devices, for tests/bench.
  *
  *   plugtime link   IMAGE DIR LABEL N   until DIR/LABEL exists (inotify)
+ *   plugtime events IMAGE DIR LABEL N   the same attach timed three ways:
+ *                                       the kernel's uevent, udevd's
+ *                                       processed event (ID_FS_LABEL ==
+ *                                       LABEL) and DIR/LABEL; one line a
+ *                                       cycle: "LINK UDEVD KERNEL" (us)
+ *   (link, events: an optional PAUSE_MS after each cycle: a daemon idle
+ *   for that long between plugs, as a user's plugs are)
  *   plugtime udisks IMAGE -   LABEL N   until udisksd's Block object of the
  *                                       device shows IdLabel == LABEL
  *   plugtime udisks-wait DEV=LABEL...   waits (no attach) until udisksd
@@ -23,6 +31,7 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <libudev.h>
 #include <systemd/sd-bus.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,6 +65,84 @@ static int link_wait(int in, const char *dir, const char *name, int want)
 			return -ETIMEDOUT;
 		/* the timeout only bounds a missed wakeup; inotify wakes us */
 		if (poll(&p, 1, 100) > 0 && read(in, buf, sizeof(buf)) < 0 && errno != EAGAIN)
+			return -errno;
+	}
+}
+
+/* ---- the events side: the kernel's and udevd's netlink, and the link ---- */
+
+static struct udev_monitor *mon_kernel, *mon_udev;
+
+static int events_open(void)
+{
+	struct udev *u = udev_new();
+
+	if (!u)
+		return -1;
+	mon_kernel = udev_monitor_new_from_netlink(u, "kernel");
+	mon_udev = udev_monitor_new_from_netlink(u, "udev");
+	if (!mon_kernel || !mon_udev ||
+	    udev_monitor_filter_add_match_subsystem_devtype(mon_kernel, "block", NULL) < 0 ||
+	    udev_monitor_filter_add_match_subsystem_devtype(mon_udev, "block", NULL) < 0 ||
+	    udev_monitor_enable_receiving(mon_kernel) < 0 ||
+	    udev_monitor_enable_receiving(mon_udev) < 0)
+		return -1;
+	udev_monitor_set_receive_buffer_size(mon_kernel, 8 << 20);
+	udev_monitor_set_receive_buffer_size(mon_udev, 8 << 20);
+	return 0;
+}
+
+/* Drains mon; returns 1 when an event for kname arrived (with udev: one
+ * that carries label as ID_FS_LABEL, i.e. udevd has probed it). */
+static int events_seen(struct udev_monitor *mon, const char *kname, const char *label)
+{
+	struct udev_device *d;
+	int seen = 0;
+
+	while ((d = udev_monitor_receive_device(mon))) {
+		const char *sys = udev_device_get_sysname(d);
+		const char *act = udev_device_get_action(d);
+
+		if (sys && !strcmp(sys, kname) && act && strcmp(act, "remove")) {
+			const char *l = udev_device_get_property_value(d, "ID_FS_LABEL");
+
+			if (!label || (l && !strcmp(l, label)))
+				seen = 1;
+		}
+		udev_device_unref(d);
+	}
+	return seen;
+}
+
+/* Times the three from t0; each in *us (-1: not seen within the time). */
+static int events_wait(int in, const char *dir, const char *kname, const char *label,
+		       double t0, double us[3])
+{
+	char path[4096], buf[4096] __attribute__((aligned(8)));
+	double end = now_us() + TIMEOUT_US;
+	struct pollfd p[3] = {
+		{ .fd = in, .events = POLLIN },
+		{ .fd = udev_monitor_get_fd(mon_udev), .events = POLLIN },
+		{ .fd = udev_monitor_get_fd(mon_kernel), .events = POLLIN },
+	};
+
+	snprintf(path, sizeof(path), "%s/%s", dir, label);
+	us[0] = us[1] = us[2] = -1;
+	for (;;) {
+		struct stat st;
+
+		if (us[0] < 0 && lstat(path, &st) == 0)
+			us[0] = now_us() - t0;
+		if (us[1] < 0 && events_seen(mon_udev, kname, label))
+			us[1] = now_us() - t0;
+		if (us[2] < 0 && events_seen(mon_kernel, kname, NULL))
+			us[2] = now_us() - t0;
+		if (us[0] >= 0 && us[1] >= 0 && us[2] >= 0)
+			return 0;
+		if (now_us() > end)
+			return -ETIMEDOUT;
+		if (poll(p, 3, 100) > 0 && (p[0].revents & POLLIN) &&
+		    read(in, buf, sizeof(buf)) < 0 && errno != EAGAIN)
 			return -errno;
 	}
 }
@@ -147,7 +234,7 @@ int main(int argc, char **argv)
 {
 	struct loop_config cfg;
 	const char *mode = argc > 1 ? argv[1] : "";
-	int ctl, in = -1, n, udisks;
+	int ctl, in = -1, n, udisks, events;
 
 	if (!strcmp(mode, "udisks-wait")) {
 		int m = argc - 2;
@@ -170,13 +257,19 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
-	if (argc != 6 || (strcmp(mode, "link") && strcmp(mode, "udisks"))) {
-		fprintf(stderr, "usage: plugtime link|udisks IMAGE DIR LABEL CYCLES\n"
+	if (argc < 6 || argc > 7 ||
+	    (strcmp(mode, "link") && strcmp(mode, "udisks") && strcmp(mode, "events"))) {
+		fprintf(stderr, "usage: plugtime link|events|udisks IMAGE DIR LABEL CYCLES [PAUSE_MS]\n"
 				"       plugtime udisks-wait DEV=LABEL...\n");
 		return 2;
 	}
 	udisks = !strcmp(mode, "udisks");
+	events = !strcmp(mode, "events");
 	n = atoi(argv[5]);
+	if (events && events_open() < 0) {
+		fprintf(stderr, "plugtime: cannot open the netlink monitors\n");
+		return 1;
+	}
 	if (udisks) {
 		if (udisks_open() < 0)
 			return 1;
@@ -205,6 +298,10 @@ int main(int argc, char **argv)
 			perror("plugtime: loop");
 			return 1;
 		}
+		if (events) { /* what the last detach sent is not this attach's */
+			events_seen(mon_udev, "", NULL);
+			events_seen(mon_kernel, "", NULL);
+		}
 		memset(&cfg, 0, sizeof(cfg));
 		cfg.fd = (unsigned)img;
 		cfg.info.lo_flags = LO_FLAGS_AUTOCLEAR;
@@ -219,13 +316,26 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		t0 = now_us(); /* from the return of the attach, as losetup sees it */
-		r = udisks ? udisks_wait(&kname, &label, 1, 1) : link_wait(in, argv[3], label, 1);
-		t1 = now_us();
-		if (r < 0) {
-			fprintf(stderr, "plugtime: %s did not appear on %s\n", label, dev);
-			return 1;
+		if (events) {
+			double us[3];
+
+			r = events_wait(in, argv[3], kname, label, t0, us);
+			if (r < 0) {
+				fprintf(stderr, "plugtime: %s on %s: link %s, udevd %s, kernel %s\n",
+					label, dev, us[0] < 0 ? "missing" : "seen",
+					us[1] < 0 ? "missing" : "seen", us[2] < 0 ? "missing" : "seen");
+				return 1;
+			}
+			printf("%.0f %.0f %.0f\n", us[0], us[1], us[2]);
+		} else {
+			r = udisks ? udisks_wait(&kname, &label, 1, 1) : link_wait(in, argv[3], label, 1);
+			t1 = now_us();
+			if (r < 0) {
+				fprintf(stderr, "plugtime: %s did not appear on %s\n", label, dev);
+				return 1;
+			}
+			printf("%.0f\n", t1 - t0);
 		}
-		printf("%.0f\n", t1 - t0);
 		fflush(stdout);
 		ioctl(lfd, LOOP_CLR_FD, 0);
 		close(lfd);
@@ -235,6 +345,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "plugtime: %s did not go away\n", label);
 			return 1;
 		}
+		if (argc == 7)
+			usleep((useconds_t)atoi(argv[6]) * 1000);
 	}
 	return 0;
 }

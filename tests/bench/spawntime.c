@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* spawntime: runs a command N times (posix_spawn, stdout to /dev/null,
  * waitpid) and prints each run's wall time in microseconds, one
  * a line; exit status 1 if any run failed. The fork/exec floor is part of

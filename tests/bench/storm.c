@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* storm: CYCLES attach/detach cycles on loop devices as fast as the machine
  * goes, then checks that mediad's state converges to reality.
  *

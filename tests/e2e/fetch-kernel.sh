@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Fetch Debian 12's own amd64 kernel package and unpack it into a cache
 # outside the git tree, keyed by package name and version; reuse it when there.
 # Prints the cache directory (holding boot/vmlinuz-* and lib/modules/*) on stdout.

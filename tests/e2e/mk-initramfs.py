@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Build the e2e guest's initramfs: busybox, Debian's udevd and automount,
 the kernel modules storage needs, and mediad's binaries when they exist.
 
@@ -31,6 +32,12 @@ MODULES = [
     "fat", "vfat", "msdos", "nls_cp437", "nls_iso8859_1", "nls_utf8",
     "nls_ascii",  # vfat's default iocharset on Debian (FAT_DEFAULT_IOCHARSET)
     "exfat", "isofs", "udf", "ext4", "crc32c_generic", "crc32c_intel",
+    "sdhci_pci", "mmc_block", "nvme",   # SD cards (SDHCI), NVMe
+    # encrypted media: dm-crypt, and the kernel crypto API that
+    # libcryptsetup uses from user space (TCRYPT headers, AF_ALG)
+    "dm_mod", "dm_crypt", "dm_zero",    # BitLocker maps its metadata to zeros
+    "xts", "ecb", "sha512_generic",
+    "algif_skcipher", "algif_hash",
 ]
 
 # Host binaries copied with their libraries (paths on a Debian 12 host).
@@ -43,6 +50,8 @@ BINARIES = [
     "/usr/sbin/e2fsck", "/usr/sbin/fsck.fat",
     "/usr/bin/ntfs-3g",
     "/usr/bin/date", "/usr/bin/stat",
+    "/usr/sbin/sfdisk", "/usr/sbin/blockdev",
+    "/usr/sbin/dmsetup",    # 95-dm-notify.rules answers libdevmapper with it
 ]
 # (link, target) pairs made inside the guest tree.
 LINKS = [
@@ -64,6 +73,8 @@ UDEV_HELPERS = ["ata_id", "scsi_id", "cdrom_id"]
 UDEV_RULES = [
     "50-udev-default.rules", "60-block.rules", "60-cdrom_id.rules",
     "60-persistent-storage.rules", "80-drivers.rules",
+    # device-mapper's own: without them libdevmapper waits for udev in vain
+    "55-dm.rules", "60-persistent-storage-dm.rules", "95-dm-notify.rules",
 ]
 
 
@@ -252,6 +263,12 @@ def main():
                             os.path.join(HERE, "src", "e2e-uevmon.c")],
                            check=True)
             t.elf(uevmon, "/usr/lib/e2e/e2e-uevmon")
+            # a pseudo-terminal for medialist unlock's prompt
+            pty = os.path.join(tmp, "e2e-pty")
+            subprocess.run([cc, "-O2", "-Wall", "-o", pty,
+                            os.path.join(HERE, "src", "e2e-pty.c")],
+                           check=True)
+            t.elf(pty, "/usr/lib/e2e/e2e-pty")
         else:
             log("no C compiler: uevent stamps fall back to busybox uevent")
 

@@ -1,5 +1,9 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Host side of the e2e harness: start QEMU guests and hot-plug devices into
+# them through QMP. Must never leave a QEMU running: every one is killed on
+# close, at exit, on a signal, and with the driver (PR_SET_PDEATHSIG).
 """Host side of the e2e harness: boot QEMU, hot-plug through QMP, run
-commands in the guest over its second serial port.
+commands in the guest over its second serial port (channels.py).
 
 Python 3 standard library only.  Every QEMU this module starts is killed
 on close(), at interpreter exit, on SIGINT/SIGTERM, and (through
@@ -7,15 +11,15 @@ PR_SET_PDEATHSIG) when the driver itself dies.
 """
 
 import atexit
-import base64
 import ctypes
 import json
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
+
+from channels import QMP, Error, Guest   # noqa: F401  (callers use qd.Error)
 
 QEMU = "qemu-system-x86_64"
 
@@ -59,179 +63,22 @@ def _pdeathsig():
         pass
 
 
-class Error(Exception):
-    pass
-
-
-def _connect(path, timeout=30):
-    """Connect to QEMU's unix socket; it exists (bind) a moment before QEMU
-    listens on it, so retry refused connections."""
-    deadline = time.monotonic() + timeout
-    while True:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.connect(path)
-            return sock
-        except (ConnectionRefusedError, FileNotFoundError):
-            sock.close()
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
-
-
-class QMP:
-    """A QMP client: commands with ids, events kept in a list."""
-
-    def __init__(self, path, timeout=30):
-        self.sock = _connect(path)
-        self.sock.settimeout(timeout)
-        self.buf = b""
-        self.events = []
-        self.n = 0
-        greeting = self._read()
-        if "QMP" not in greeting:
-            raise Error("no QMP greeting: %r" % greeting)
-        self.cmd("qmp_capabilities")
-
-    def _read(self, deadline=None):
-        while b"\n" not in self.buf:
-            if deadline is not None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError("QMP read timed out")
-                self.sock.settimeout(left)
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise Error("QMP connection closed")
-            self.buf += chunk
-        line, _, self.buf = self.buf.partition(b"\n")
-        return json.loads(line)
-
-    def cmd(self, name, timeout=30, **args):
-        self.n += 1
-        msg = {"execute": name, "id": self.n}
-        if args:
-            msg["arguments"] = args
-        self.sock.sendall(json.dumps(msg).encode() + b"\n")
-        deadline = time.monotonic() + timeout
-        while True:
-            r = self._read(deadline)
-            if "event" in r:
-                self.events.append(r)
-                continue
-            if r.get("id") != self.n:
-                continue
-            if "error" in r:
-                raise Error("QMP %s %s: %s" % (name, args, r["error"]))
-            return r.get("return")
-
-    def wait_event(self, name, timeout=30, match=None):
-        deadline = time.monotonic() + timeout
-        while True:
-            for i, e in enumerate(self.events):
-                if e["event"] == name and (match is None or match(e)):
-                    del self.events[i]
-                    return e
-            self.events.append(self._read(deadline))
-
-    def close(self):
-        try:
-            self.sock.close()
-        except Exception:
-            pass
-
-
-class Guest:
-    """Run shell scripts in the guest over ttyS1 (see guest/init)."""
-
-    def __init__(self, path, transcript=None):
-        self.sock = _connect(path)
-        self.buf = b""
-        self.n = 0
-        # Every line both ways, with host times, for post-mortems.
-        self.log = open(transcript, "a", buffering=1) if transcript else None
-
-    def _log(self, direction, text):
-        if self.log:
-            self.log.write("%.3f %s %s\n" % (time.monotonic(), direction,
-                                              text[:300]))
-
-    def _line(self, deadline):
-        while b"\n" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("guest did not answer in time")
-            self.sock.settimeout(left)
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise Error("guest channel closed")
-            self.buf += chunk
-        line, _, self.buf = self.buf.partition(b"\n")
-        line = line.decode("utf-8", "replace").rstrip("\r")
-        self._log("<", line)
-        return line
-
-    def wait_ready(self, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            line = self._line(deadline)
-            if line.startswith("@@READY"):
-                return line.split()
-
-    def run(self, script, timeout=60):
-        """Run script with sh in the guest; return (status, output)."""
-        self.n += 1
-        cid = "c%d" % self.n
-        b64 = base64.b64encode(script.encode()).decode()
-        msg = ("%s %d %d %s\n" % (cid, timeout, len(b64), b64)).encode()
-        # The guest acks a whole line at once; a line that got lost or
-        # mangled on the serial port is sent again.
-        for attempt in range(4):
-            self._log(">", "%s %d %r" % (cid, timeout, script))
-            self.sock.sendall(msg)
-            ack_deadline = time.monotonic() + 15
-            try:
-                while self._line(ack_deadline) != "@@ACK " + cid:
-                    pass
-                break
-            except TimeoutError:
-                self._log("!", "no ack for %s, resending" % cid)
-        else:
-            raise TimeoutError("guest never acknowledged %s" % cid)
-        # The guest kills the script after `timeout`; allow for the reply.
-        deadline = time.monotonic() + timeout + 30
-        out = None
-        while True:
-            line = self._line(deadline)
-            if line == "@@OUT " + cid:
-                out = []
-            elif line.startswith("@@END " + cid + " "):
-                rc = int(line.split()[2])
-                data = base64.b64decode("".join(out or []))
-                return rc, data.decode("utf-8", "replace")
-            elif out is not None:
-                out.append(line.strip())
-
-    def check(self, script, timeout=60):
-        rc, out = self.run(script, timeout)
-        if rc != 0:
-            raise Error("guest command failed (%d): %s\n%s" % (rc, script, out))
-        return out
-
-    def close(self):
-        try:
-            self.sock.close()
-        except Exception:
-            pass
-        if self.log:
-            self.log.close()
+def blockdev_arg(node, path, readonly=False):
+    """-blockdev arguments for a raw image: one node, the file inside, so
+    that blockdev-del of the name frees the image."""
+    return ["-blockdev", json.dumps({
+        "driver": "raw", "node-name": node, "read-only": readonly,
+        "file": {"driver": "file", "filename": path, "read-only": readonly}})]
 
 
 class VM:
-    """One QEMU guest: i440fx (PIIX IDE), qemu-xhci, virtio-scsi."""
+    """One QEMU guest: i440fx (PIIX IDE) or, with machine="q35", ICH9
+    AHCI and PCIe; qemu-xhci, virtio-scsi and a CD-ROM on ide.1 on both;
+    extra: more QEMU arguments (the machine's own devices)."""
 
     def __init__(self, kernel, initrd, workdir, mode="udev", smp=1,
-                 mem=512, ide_disk=None, cmdline_extra="", usb_at_boot=()):
+                 mem=512, ide_disk=None, cmdline_extra="", usb_at_boot=(),
+                 machine=None, extra=()):
         self.workdir = workdir
         self.mode = mode
         self.console = os.path.join(workdir, "console-%s.log" % mode)
@@ -239,6 +86,7 @@ class VM:
         cmd_path = os.path.join(workdir, "cmd-%s.sock" % mode)
         args = [
             QEMU, "-accel", "tcg", "-m", str(mem), "-smp", str(smp),
+            "-machine", machine or "pc",
             "-nographic", "-no-reboot", "-nic", "none", "-monitor", "none",
             "-kernel", kernel, "-initrd", initrd,
             "-append", "console=ttyS0 quiet panic=-1 e2e.mode=%s %s"
@@ -257,13 +105,13 @@ class VM:
                      "-blockdev", "driver=raw,node-name=idehd,file=idehd-f",
                      "-device", "ide-hd,bus=ide.0,unit=0,drive=idehd,"
                      "id=idehd0,serial=E2EIDE0"]
+        # Devices of the machine's profile (SD cards, root ports, ...).
+        args += list(extra)
         # USB sticks plugged in before power-on: (name, image, port).
         # One -blockdev with the file node inside, so that blockdev-del
         # of the name later frees the image as for a hot-plugged stick.
         for name, path, port in usb_at_boot:
-            args += ["-blockdev", json.dumps({
-                "driver": "raw", "node-name": name,
-                "file": {"driver": "file", "filename": path}}),
+            args += blockdev_arg(name, path) + [
                 "-device", "usb-storage,bus=xhci.0,port=%s,drive=%s,"
                 "id=usb-%s,removable=on" % (port, name, name)]
         self.t_start = time.monotonic()
@@ -285,6 +133,7 @@ class VM:
             self.close()
             raise
         self.nodes = {name: path for name, path, _ in usb_at_boot}
+        self.luns = {}        # plug_usb_scsi device id -> block nodes
         self.forced = []      # tray operations the guest did not allow
 
     def _wait_sock(self, path, timeout=30):
@@ -349,6 +198,37 @@ class VM:
         self.device_del("usb-" + name)
         self.blockdev_del(name)
 
+    def plug_usb_scsi(self, dev_id, luns, driver="usb-bot", bus="xhci.0",
+                      port=None):
+        """A USB device with SCSI LUNs behind it: a card reader (usb-bot,
+        LUNs 0..n-1 in order) or a UAS drive (usb-uas).  luns: (node,
+        image, readonly).  QEMU adds a hot-plugged one detached, so that
+        every LUN is there before the guest sees the device."""
+        props = {"bus": bus}
+        if port is not None:
+            props["port"] = str(port)
+        self.device_add(driver, dev_id, **props)
+        self.luns[dev_id] = []
+        for lun, (node, path, ro) in enumerate(luns):
+            if path is None:
+                # an empty slot: a drive without medium (QMP has no way
+                # to make one; QEMU deletes it with its device)
+                self.qmp.cmd("human-monitor-command", **{
+                    "command-line": "drive_add 0 if=none,id=" + node})
+            else:
+                self.blockdev_add(node, path, ro)
+                self.luns[dev_id].append(node)
+            self.device_add("scsi-hd", "%s-lun%d" % (dev_id, lun),
+                            bus=dev_id + ".0", lun=lun, drive=node,
+                            removable=True)
+        self.qmp.cmd("qom-set", path=dev_id, property="attached", value=True)
+
+    def unplug_usb_scsi(self, dev_id):
+        """Pull a plug_usb_scsi device with all its LUNs."""
+        self.device_del(dev_id)
+        for node in self.luns.pop(dev_id, []):
+            self.blockdev_del(node)
+
     def plug_scsi(self, name, path, lun=0, scsi_id=None, readonly=False):
         self.blockdev_add(name, path, readonly)
         props = {"bus": "vscsi.0", "drive": name, "lun": lun}
@@ -359,6 +239,31 @@ class VM:
     def unplug_scsi(self, name):
         self.device_del("scsi-" + name)
         self.blockdev_del(name)
+
+    def plug_disk(self, driver, dev_id, node, path, **props):
+        """Any disk device on a bus of the machine (nvme on a root port,
+        ide-hd on AHCI, ...) with a raw image; Error when QEMU refuses."""
+        self.blockdev_add(node, path)
+        try:
+            self.device_add(driver, dev_id, drive=node, **props)
+        except Error:
+            self.blockdev_del(node)
+            raise
+
+    def unplug_disk(self, dev_id, node, timeout=60):
+        self.device_del(dev_id, timeout)
+        self.blockdev_del(node)
+
+    def change_medium(self, dev_id, path, readonly=False):
+        """Put a medium into a drive without a locked tray (an SD slot, a
+        card reader's LUN): the old one, if any, comes out first."""
+        self.qmp.cmd("blockdev-change-medium", id=dev_id, filename=path,
+                     format="raw", **{"read-only-mode": "read-only"
+                                      if readonly else "read-write"})
+
+    def eject_medium(self, dev_id):
+        """Take the medium out of such a drive."""
+        self.qmp.cmd("eject", id=dev_id, force=True)
 
     def _tray_open(self, dev_id, timeout):
         """Wait for the guest to open a locked tray after an eject request

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Shared by the libFuzzer targets: an invariant that fails aborts with a
  * message, so libFuzzer saves the input as a crash. Never compiled into
  * the programs. */

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # libFuzzer targets (clang, ASan + UBSan), driven from the top-level
 # Makefile: `make fuzz` (FUZZ_SECONDS each, default 60) and `make
 # fuzz-smoke` (a few seconds each, part of `make check`). Built in
@@ -12,13 +13,14 @@ FUZZ_LINK  := -fsanitize=fuzzer,address,undefined
 
 FUZZ_TARGETS := record name key mapentry config control udev
 
-FUZZ_LIB_SRC := lib/utf8.c lib/name.c lib/record.c lib/config.c lib/options.c \
-                lib/log.c lib/mapentry.c lib/json.c lib/eject.c lib/flush.c
+FUZZ_LIB_SRC := lib/utf8.c lib/name.c lib/record.c lib/statedir.c lib/config.c lib/options.c \
+                lib/log.c lib/mapentry.c lib/json.c lib/eject.c lib/flush.c lib/mountid.c \
+                lib/mediaction.c
 fobj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
 
 # what each target links besides lib/
 EXTRA_name    := daemon/media.c
-EXTRA_control := daemon/control.c daemon/media.c
+EXTRA_control := daemon/control.c daemon/media.c daemon/child.c
 LIBS_control  := -lev
 EXTRA_udev    := daemon/device.c
 LIBS_udev     := -ludev

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Config parser: any bytes. Invariants: a failed parse leaves the caller's
  * configuration exactly as it was and says why; a successful one passes
  * config_check and every string is NUL-terminated in its buffer. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Control-socket request parser (daemon/control.c, control_parse): any
  * bytes a local user sends. Invariants: only the grammar of lib/ctlproto.h
  * is accepted, the request is exactly "VERB" or "VERB NAME" (a trailing
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "cryptctl.h"
 #include "fuzz.h"
 #include "mediad.h"
 
@@ -14,6 +16,27 @@
 int events_rescan(struct mediad *md)
 {
 	(void)md;
+	abort();
+}
+
+/* nor the unlock and lock requests' handling (daemon/cryptctl.c) */
+bool cryptctl_request(struct control_client *cl, const char *buf, size_t len)
+{
+	(void)cl;
+	(void)buf;
+	(void)len;
+	abort();
+}
+
+bool cryptctl_reads(const struct control_client *cl)
+{
+	(void)cl;
+	abort();
+}
+
+void cryptctl_on_readable(struct control_client *cl)
+{
+	(void)cl;
 	abort();
 }
 

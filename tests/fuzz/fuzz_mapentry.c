@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Map-entry escaping: what auto.media prints is read by autofs's sun map
  * parser. Invariants: no control byte ever reaches the output; every byte
  * that means something to the parser is escaped; reading the entry back

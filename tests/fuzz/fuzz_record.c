@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Record parser and escaping: a planted or truncated record must never
  * overrun a field; whatever parses formats back to a record that parses
  * to the same thing; escape -> unescape is the identity on any bytes and

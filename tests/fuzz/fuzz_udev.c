@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* udev property decoding (daemon/device.c, device_decode_udev): turns
  * ID_FS_LABEL_ENC back into the label's bytes. Invariants: never writes
  * past the output buffer (exact-size heap buffer), always NUL-terminates,

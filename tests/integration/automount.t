@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # On-demand mounts through Debian's automount and auto.media: first access
 # mounts with the policy's options, files read and write, the record
 # follows the mount, idle media are unmounted after expire_timeout, and

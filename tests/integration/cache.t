@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # automount caches what a program map answered (and a failed lookup) for
 # negative_timeout seconds; mediad's master line sets it to 1. A stick
 # replaced by another under the same name, and a name looked up just

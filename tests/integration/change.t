@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # change events: relabelling a filesystem, making a new one, and attaching
 # another image to the same loop device all update what is published.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Media present before mediad starts are published during start-up, with
 # records that say what they are; a clean stop withdraws everything.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Configuration errors name file and line and stop the daemon from
 # starting; mediad -t checks a file; SIGHUP applies a good file and keeps
 # the running configuration on a bad one.

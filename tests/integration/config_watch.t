@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The config file is re-read when it changes, without SIGHUP: a good file
 # applies, a bad one is logged with file and line and the running
 # configuration stays. Also: readiness reaches $NOTIFY_SOCKET (Type=notify).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The control socket: non-root users refused, then allowed once in
 # allow_group; garbage, oversized, stalled and too many clients never block
 # the daemon; unmount (also of a busy medium) and eject of a loop device,

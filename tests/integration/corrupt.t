@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Damaged media are listed with a reason, never offered, and never crash
 # the daemon: random bytes over a superblock (ext4, btrfs, xfs), a
 # truncated image, a blank device, and filesystems claiming more blocks

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Five sticks with one label: five distinct names by the names contract
 # (CROWD, CROWD_2 ... CROWD_5 in the order they were plugged in), each link
 # mounting its own stick (a marker file written into each image when it is

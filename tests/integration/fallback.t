@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The mount fallback order of mount.mediad (lib/fallback.c), on media the
 # host kernel really refuses: each mounts the safest way that works, or
 # not at all, and the record and medialist say why in the kernel's (or the
@@ -147,7 +148,7 @@ attach R "$T/r.img"
 attach U "$T/u.img"
 check "ro-feature ext4 published" wait_link ROFEATURE
 check "unknown-feature ext4 published" wait_link NOFEATURE
-check "ro-feature: offered read-write" sh -c "! grep -q '^options=.*\\bro\\b' '$STATE/media/ROFEATURE'"
+check "ro-feature: offered read-write" sh -c "! grep -Eq '^options=(.*,)?ro(,|\$)' '$STATE/media/ROFEATURE'"
 check "ro-feature: readable" ls "$MEDIA/list/ROFEATURE/lost+found"
 check "ro-feature: mounted read-only" \
 	sh -c "findmnt -n -o OPTIONS --target '$MEDIA/auto/ROFEATURE/' | grep -q '^ro'"

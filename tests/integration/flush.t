@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Safe to remove without debugfs (debugfs_dir = none): the global
 # counters of /proc/meminfo, a conservative answer; and medialist unmount
 # and eject flushing first, reporting how long it took and how much.

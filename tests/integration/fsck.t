@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # mount.mediad runs e2fsck -p before a read-write mount of ext2/3/4, as
 # automount would have (see README, "How mounting works"): on a clean
 # filesystem it is a superblock read; on one marked as having errors it

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* hangfs: a FUSE filesystem with one file, "disk.img", whose reads come
  * from a backing image but block for as long as a flag file exists. A
  * loop device on it is a medium whose probe hangs, like a scratched disc

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """Checks the published state against the names and options contracts,
 for the hostile-media tests. Usage: hostile_check.py STATE MEDIA DEV...
 (DEV: our loop devices). Prints one 'bad: ...' line per violation and
@@ -8,7 +9,17 @@ import os, sys
 
 state, media, devs = sys.argv[1], sys.argv[2], set(sys.argv[3:])
 bad = []
-BIDI = {0x200e, 0x200f, 0xfeff} | set(range(0x2028, 0x202f)) | set(range(0x2066, 0x206a))
+# the names contract's classes (lib/name.h), written out again
+BIDI = {0x61c, 0x200e, 0x200f} | set(range(0x202a, 0x202f)) | set(range(0x2066, 0x206a))
+INVISIBLE = ({0xad, 0x34f, 0x115f, 0x1160, 0x17b4, 0x17b5, 0x180e, 0x200b, 0x3164, 0xfeff,
+              0xffa0} | set(range(0x2060, 0x2070)) | set(range(0xfff0, 0xfffc)) |
+             set(range(0x1bca0, 0x1bca4)) | set(range(0x1d173, 0x1d17b)) |
+             set(range(0xe0000, 0xe0020)) | set(range(0xe0080, 0xe0100)) |
+             set(range(0xe01f0, 0xe1000)))
+SPACES = {0x20, 0xa0, 0x1680, 0x202f, 0x205f, 0x2800, 0x3000} | set(range(0x2000, 0x200b))
+JOINERS = {0x200c, 0x200d}
+MODIFIERS = ({0x180b, 0x180c, 0x180d, 0x180f} | set(range(0xfe00, 0xfe10)) |
+             set(range(0xe0020, 0xe0080)) | set(range(0xe0100, 0xe01f0)))
 
 
 def unescape(v):
@@ -44,11 +55,18 @@ def check_name(n, what):
         bad.append('%s: name %r is not UTF-8' % (what, n)); return
     if not 0 < len(n) <= 64:
         bad.append('%s: name %r has %d bytes' % (what, n, len(n)))
-    if s in ('.', '..') or s[0] in '-. ' or s[-1] == ' ':
+    if not s:
+        return
+    first, last = ord(s[0]), ord(s[-1])
+    if (s in ('.', '..') or s[0] in '-.+' or first in SPACES | JOINERS | MODIFIERS or
+            last in SPACES | JOINERS):
         bad.append('%s: name %r starts or ends badly' % (what, n))
+    if all(ord(ch) in SPACES | JOINERS | MODIFIERS for ch in s):
+        bad.append('%s: name %r has nothing visible' % (what, n))
     for ch in s:
         cp = ord(ch)
-        if cp < 0x20 or cp == 0x7f or 0x80 <= cp <= 0x9f or ch in '/\\' or cp in BIDI:
+        if (cp < 0x20 or cp == 0x7f or 0x80 <= cp <= 0x9f or ch in '/\\*' or
+                cp in BIDI | INVISIBLE or cp in (0x2028, 0x2029)):
             bad.append('%s: name %r holds U+%04X' % (what, n, cp))
 
 

@@ -1,7 +1,10 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Labels written by a stranger: path tricks, option and shell syntax,
 # control bytes, terminal escapes, invalid UTF-8, bidi overrides, 255
-# bytes, only spaces. Whatever the label: a valid name (or the fallback),
+# bytes, only spaces; names special to autofs ('*', a leading '+'), made
+# only of invisible characters, padded with Unicode spaces, holding a bidi
+# mark. Whatever the label: a valid name (or the fallback),
 # a link that stays in <media_dir>/auto, the raw label kept in the record,
 # only the policy's options, auto.media's entry pointing at the device,
 # medialist's table free of terminal controls and its JSON valid; and
@@ -27,7 +30,10 @@ i=0
 for lab in '..' '.' 'a/b' '../../etc' '-o suid' '$(reboot)' '`id`' \
 	"$(printf 'new\nline')" "$(printf '\033]0;pwn\007\033[2J')" \
 	"$(printf 'bad\377\376utf8')" "$(printf '\342\200\256txt.exe')" '    ' \
-	'-' ' .. /' "$(printf '\\\\x2f')"; do
+	'-' ' .. /' "$(printf '\\\\x2f')" \
+	'*' 'x*y' '+x' "$(printf '\342\200\213\342\200\213\342\200\213')" \
+	"$(printf '\302\240PAD\302\240')" "$(printf 'ab\330\234cd')" \
+	"$(printf '\343\200\200\343\200\200')" "$(printf 'ZW\342\200\213SP')"; do
 	i=$((i + 1))
 	mkimg "$T/h$i.img" ext4 X
 	e2label "$T/h$i.img" "$lab" || diag "e2label refused label $i"
@@ -46,7 +52,31 @@ check "-o suid loses its dash" test "$(name_of "$DEV5")" = "o suid"
 check "\$(reboot) is kept as text" test "$(name_of "$DEV6")" = '$(reboot)'
 check "'..' falls back to the kernel name" test "$(name_of "$DEV1")" = "$(basename "$DEV1")"
 check "only spaces falls back to the kernel name" test "$(name_of "$DEV12")" = "$(basename "$DEV12")"
-check "the RTL override is replaced" test "$(name_of "$DEV11")" = "_txt.exe"
+check "the RTL override at the start is dropped" test "$(name_of "$DEV11")" = "txt.exe"
+# 16-23: what autofs reads as special, and what draws nothing
+# ('*' and ' .. /' both become '_': the one published second is '__2')
+check "'*' (autofs's wildcard key) becomes '_'" \
+	test "$(name_of "$DEV14") $(name_of "$DEV16")" = "_ __2" -o \
+		"$(name_of "$DEV14") $(name_of "$DEV16")" = "__2 _"
+check "x*y becomes x_y" test "$(name_of "$DEV17")" = "x_y"
+check "+x (an autofs included map) loses its '+'" test "$(name_of "$DEV18")" = "x"
+check "only zero-width spaces falls back to the kernel name" \
+	test "$(name_of "$DEV19")" = "$(basename "$DEV19")"
+check "U+00A0 padding is dropped" test "$(name_of "$DEV20")" = "PAD"
+check "the Arabic letter mark U+061C becomes '_'" test "$(name_of "$DEV21")" = "ab_cd"
+check "only ideographic spaces falls back to the kernel name" \
+	test "$(name_of "$DEV22")" = "$(basename "$DEV22")"
+check "a zero-width space inside becomes '_'" test "$(name_of "$DEV23")" = "ZW_SP"
+for i in $(seq 16 23); do
+	eval "d=\$DEV$i; l=\$LABEL$i"
+	nm=$(name_of "$d")
+	check "label $i: its link in list/ is ../auto/NAME" \
+		test "$(readlink "$MEDIA/list/$nm")" = "../auto/$nm"
+	o=$("$BUILD/auto.media" "$l" 2>"$T/am.err"); st=$?
+	check "label $i: auto.media refuses the raw label as a key (status 1, nothing printed)" \
+		test "$st" -eq 1 -a -z "$o"
+	check "label $i: and says it is no medium name" grep -q "not a medium name" "$T/am.err"
+done
 for i in 1 3 4 8 9 10 11; do
 	eval "d=\$DEV$i; l=\$LABEL$i"
 	nm=$(name_of "$d")
@@ -106,6 +136,21 @@ json_has_all() {
 }
 check "JSON: every one of our media is in it" wait_until 5 "$STATE/media" json_has_all
 check "JSON: valid for python3 -m json.tool" sh -c "python3 -m json.tool '$T/list.json' >/dev/null"
+json_names() { # DEV NAME...: medialist's name for each DEV is its record's
+	python3 -c 'import json, sys
+names = {m["devname"]: m["name"] for m in json.load(open(sys.argv[1]))}
+sys.exit(any(names.get(d) != n for d, n in zip(sys.argv[2::2], sys.argv[3::2])))' "$T/list.json" "$@"
+}
+pairs=""
+for i in $(seq 16 23); do
+	eval "d=\$DEV$i"
+	pairs="$pairs $d $(name_of "$d")"
+done
+# shellcheck disable=SC2086 # (no name of 16-23 holds a space)
+check "medialist --json names media 16-23 as their records do" json_names $pairs
+for nm in x_y PAD ab_cd ZW_SP; do
+	check "medialist's table shows $nm" grep -qF -- "$nm" "$T/table"
+done
 
 # mounting through automount: only under <media_dir>/auto, nosuid,nodev
 for i in 3 5 6 7; do
@@ -118,6 +163,15 @@ for i in 3 5 6 7; do
 	opts=,$(printf '%s\n' "$mi" | cut -d' ' -f6),
 	check "label $i: mounted nosuid,nodev" \
 		sh -c "case '$opts' in *,nosuid,*) ;; *) exit 1;; esac; case '$opts' in *,nodev,*) ;; *) exit 1;; esac"
+done
+# the literal key '*' through autofs: refused, mounts nothing, and the
+# refusal is not reused for other keys (nor an answer for '*' for them)
+check "looking up the key '*' gives ENOENT" sh -c "! ls -d -- '$MEDIA/auto/*' 2>/dev/null"
+check "and looking up the key '+x' too" sh -c "! ls -d -- '$MEDIA/auto/+x' 2>/dev/null"
+check "an unknown name is still unknown after it" sh -c "! ls -d -- '$MEDIA/auto/NOSUCH' 2>/dev/null"
+for nm in "$(name_of "$DEV16")" x PAD; do
+	ls "$MEDIA/list/$nm/" >/dev/null 2>&1
+	check "'$nm' mounts through its link" is_mounted "$MEDIA/auto/$nm"
 done
 outside=0
 for d in $devs; do

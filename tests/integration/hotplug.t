@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Hot add and remove: a medium attached while mediad runs appears; detached,
 # it disappears with its record. Empty loop devices are not media.
 . "$(dirname "$0")/lib.sh"

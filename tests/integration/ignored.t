@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # What mediad lists but never offers, each with its reason; what it does
 # not look at; config ignore entries.
 . "$(dirname "$0")/lib.sh"
@@ -10,13 +11,33 @@ attach S "$T/s.img"
 check "swap: ignored" wait_ignored "$(basename "$S")"
 check "swap: reason 'swap space'" grep -q '^reason=swap space$' "$STATE/ignored/$(basename "$S")"
 
+# a swap area holding a suspended system's memory: the signature the
+# kernel's swsusp writes over "SWAPSPACE2", which libblkid reports as
+# TYPE="swsuspend" (and udev as ID_FS_TYPE); resuming needs it untouched
+mkimg "$T/z.img" swap HIBER 2>/dev/null
+printf 'S1SUSPEND' | dd of="$T/z.img" bs=1 seek=$(($(getconf PAGESIZE) - 10)) \
+	conv=notrunc 2>/dev/null
+attach Z "$T/z.img"
+check "hibernation image: ignored" wait_ignored "$(basename "$Z")"
+check "reason 'hibernation image'" grep -q "^reason=hibernation image (a suspended system's swap)$" \
+	"$STATE/ignored/$(basename "$Z")"
+
+# an ext4 external journal: blkid's usage "other", not a filesystem
+truncate -s 16M "$T/j.img"
+mke2fs -q -F -O journal_dev -L JOURNAL "$T/j.img"
+attach J "$T/j.img"
+check "external journal: ignored" wait_ignored "$(basename "$J")"
+check "reason 'not a filesystem (jbd)'" \
+	grep -q '^reason=not a filesystem (jbd)$' "$STATE/ignored/$(basename "$J")"
+
 # a LUKS header as cryptsetup writes it: magic, version 1
 mkimg "$T/l.img" blank ""
 printf 'LUKS\272\276\000\001aes\000' | dd of="$T/l.img" conv=notrunc 2>/dev/null
 attach L "$T/l.img"
 check "LUKS: ignored" wait_ignored "$(basename "$L")"
 check "LUKS: reason names the encrypted container" \
-	grep -q '^reason=encrypted container (crypto_LUKS)$' "$STATE/ignored/$(basename "$L")"
+	grep -q "^reason=encrypted container (crypto_LUKS): medialist unlock $(basename "$L")\$" \
+	"$STATE/ignored/$(basename "$L")"
 
 mkimg "$T/h.img" ext4 HIDEME
 attach H "$T/h.img"

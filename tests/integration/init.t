@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Init integration: make install puts every file in its place; the
 # sysvinit script starts mediad (returning once media are published),
 # reports status, reloads and stops it; the systemd unit passes

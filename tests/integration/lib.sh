@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Shared harness for the host integration tests (TAP, run by prove).
 # Each test re-executes itself in a private mount namespace, makes its own
 # images with mkfs and its own loop devices, and removes all of them on
@@ -13,6 +14,12 @@ SOURCE=${MEDIAD_TEST_SOURCE:-kernel}
 
 if [ -z "${MEDIAD_IN_NS:-}" ]; then
 	MEDIAD_IN_NS=1 exec unshare -m --propagation private "$(readlink -f "$0")" "$@"
+fi
+# mount(8) runs /sbin/mount.mediad: in this namespace it is this build's,
+# whatever another tree's test run linked there meanwhile
+if [ -e /sbin/mount.mediad ] && [ -x "$BUILD/mount.mediad" ] &&
+	[ "$(readlink -f /sbin/mount.mediad)" != "$(readlink -f "$BUILD/mount.mediad")" ]; then
+	mount --bind "$BUILD/mount.mediad" /sbin/mount.mediad 2>/dev/null || true
 fi
 
 T=$(mktemp -d /tmp/mediad-test.XXXXXX)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # auto.media on its own: what it prints for a good key, and that every bad
 # key, planted record and stale device is refused with status 1 and
 # nothing on stdout.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # medialist list/info/--json/--all/-o, the daemon-down notice, usage and
 # exit codes. --json is checked by two real JSON parsers over media whose
 # labels hold quotes, backslashes, control bytes, invalid UTF-8 and bidi
@@ -36,7 +37,7 @@ check "invalid UTF-8 becomes U+FFFD" \
 	sh -c "jq -e '[.[].label] | index(\"inv\\ufffd\\ufffdd\")' '$T/list.json' >/dev/null"
 keys=$(jq -c '.[0] | keys_unsorted' "$T/list.json")
 check "stable keys in the documented order" test "$keys" = \
-	'["name","kname","devname","devnum","diskseq","fstype","mounttype","fsversion","usage","label","uuid","bus","vendor","model","serial","size","readonly","removable","state","mountpoint","path","options","reason","mounted_type","mounted_options","mount_note","mount_error","safe","dirty_source","ignored"]'
+	'["name","kname","devname","devnum","diskseq","fstype","mounttype","fsversion","usage","label","uuid","bus","vendor","model","serial","size","readonly","removable","state","mountpoint","path","options","reason","mounted_type","mounted_options","mount_note","mount_error","safe","dirty_source","unlocked_as","container","ignored"]'
 check "size is a number, state is idle" \
 	sh -c "jq -e '.[] | select(.name == \"PLAIN\") | (.size == 16777216 and .state == \"idle\" and .mountpoint == null)' '$T/list.json' >/dev/null"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # medialist mount (through Debian's automount and auto.media), --wait and
 # --timeout, unmount of an automounted medium through the daemon, and eject
 # of an automounted loop device.

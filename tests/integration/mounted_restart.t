@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Restarts while media are mounted and in use lose nothing: mediad killed
 # (-9) and restarted keeps the name and shows the mount; automount
 # restarted leaves the busy mount in place and serves new lookups.

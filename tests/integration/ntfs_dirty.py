@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
 """ntfs_dirty.py IMG: sets VOLUME_IS_DIRTY in an NTFS image's $Volume
 ($VOLUME_INFORMATION flags), as Windows leaves a volume it did not shut
 down cleanly (fallback.t). No tool of ntfs-3g's sets it."""

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Lost events: with a tiny netlink receive buffer the kernel drops uevents
 # (ENOBUFS); mediad re-enumerates and ends with the true state.
 . "$(dirname "$0")/lib.sh"

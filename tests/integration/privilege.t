@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Privilege: the state directory and records are writable by root only;
 # a directory made unsafe (a symlink, or writable by others) makes mediad
 # refuse to start and say which; a link planted in <media_dir>/list is

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Probe isolation: a medium whose probe hangs (a loop device on a FUSE file
 # whose reads block) never delays another medium; after probe_timeout it
 # is listed with the reason, probed once more later, and no probing
@@ -27,7 +28,19 @@ attach F "$T/fast.img"
 check "a stick plugged while another's probe hangs appears at once" wait_link FASTSTICK 3
 check "the hanging medium is listed after probe_timeout, with the reason" \
 	wait_until 10 "$STATE/ignored" grep -qs '^reason=probe timed out' "$STATE/ignored/$(basename "$H")"
-check "the daemon logged that it killed the probe" grep -q "probe did not answer" "$LOG"
+check "the daemon logged that it killed the probe" grep -q "probe of .* still running after .*: killed" "$LOG"
+# Eight more hanging media fill every probe slot; their probes are killed
+# at probe_timeout but stay in uninterruptible sleep (the loop device's
+# reads wait on FUSE). Killed probes no longer hold a slot: a stick
+# plugged behind them is probed and published all the same.
+HUNG=""
+for i in 1 2 3 4 5 6 7 8; do
+	attach X "$T/fuse/disk.img"
+	HUNG="$HUNG $X"
+done
+mkimg "$T/late.img" ext4 LATESTICK
+attach L "$T/late.img"
+check "a stick plugged behind eight hanging probes is published" wait_link LATESTICK 10
 rm -f "$T/hang"   # the medium recovers
 check "the retry probes it again and publishes it" wait_link SLOWSTICK 15
 children() { ps -o pid= --ppid "$MEDIAD_PID" | wc -l; }
@@ -38,6 +51,6 @@ check "the daemon is alive" kill -0 "$MEDIAD_PID"
 grep -wE "probe|$(basename "$H")|$(basename "$F")|SLOWSTICK|FASTSTICK" "$LOG" |
 	grep -v 'debug: hook' | sed 's/^/# /'
 stop_mediad
-detach "$H"; LOOPS=$(echo "$LOOPS" | sed "s|$H||")
+for x in $H $HUNG; do detach "$x"; done
 kill "$HANGFS"; wait "$HANGFS" 2>/dev/null
 done_testing

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # The removal path as far as loop devices allow (a loop device cannot
 # vanish while mounted; real surprise removal is tested in QEMU): detached
 # while idle, detached while mounted (withdrawn once the mount is released),

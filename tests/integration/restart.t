@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Restarts keep names: after a crash (kill -9, records left behind) and
 # after a clean stop (the previous/ memo). Stale entries of media that left
 # while the daemon was down are removed.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Safe to remove, from debugfs's per-device counters: a medium written to
 # through /media/list goes dirty in its record, in medialist (table,
 # --json, watch) and for hooks; clean again once mediad has flushed it

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Two and three media with one label: _2, _3; names stay while plugged in.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Storms and crashes. (1) STORM_CYCLES detach/attach cycles (default 200,
 # as `make check-quick` runs it; `make check` and `make stress` run 2,000)
 # over three sticks, with auto.media and medialist lookups running all the

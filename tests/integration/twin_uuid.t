@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # Two filesystems with one UUID: a copy of an image, then the copy altered
 # (another file written into it). Both are offered, under distinct names
 # and distinct device links, and each name mounts its own content: nothing

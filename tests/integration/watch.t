@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
 # medialist watch: a plug, a mount, an unmount and an unplug, seen in that
 # order, one line each; --json lines are valid JSON; watch ends cleanly on
 # SIGINT and when its reader goes away.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/config.c: good files, every kind of bad line, and the
  * rule that a failed parse changes nothing. */
 #include <errno.h>
@@ -123,6 +124,33 @@ static void test_bad_lines(void **state)
 	expect_error("include_loop = yes\nsource = udev\nx\n", "test.conf:3:");
 }
 
+/* A medium's error policy: never panic, whoever asks (finding 3 of
+ * issue 14); remount-ro and continue are root's to choose. */
+static void test_errors_policy(void **state)
+{
+	struct config c;
+	char err[CONFIG_ERR_BUF];
+
+	(void)state;
+	expect_error("options.ext4 = noatime,errors=panic\n",
+		     "test.conf:1: options.ext4: option 'errors=panic' is refused");
+	expect_error("options.ext2 = errors=panic\n", "never stop the machine");
+	expect_error("options.ext3 = errors=Panic\n", "options.ext3: option 'errors=Panic'");
+	expect_error("options.vfat = uid=0,errors=panic\n", "options.vfat: option 'errors=panic'");
+	expect_error("options.exfat = errors=panic\n", "options.exfat: option 'errors=panic'");
+	expect_error("options.ext4 = errors=\n", "'errors=' is refused");
+	expect_error("options.ext4 = errors=remount-ro-and-more\n", "is refused");
+	/* types without the option: not on their allow list at all */
+	expect_error("options.ntfs = errors=panic\n", "not allowed for ntfs");
+	expect_error("options.btrfs = fatal_errors=panic\n", "not allowed for btrfs");
+	expect_error("options.f2fs = errors=remount-ro\n", "not allowed for f2fs");
+	config_defaults(&c);
+	assert_int_equal(parse(&c, "options.ext4 = noatime,errors=continue\n"
+				   "options.vfat = errors=remount-ro\n", err), 0);
+	assert_string_equal(c.type_options[opts_type_index("ext4")], "noatime,errors=continue");
+	assert_string_equal(c.type_options[opts_type_index("vfat")], "errors=remount-ro");
+}
+
 static void test_nul_and_long_lines(void **state)
 {
 	struct config c;
@@ -178,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_flush_idle),
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_errors_policy),
 		cmocka_unit_test(test_nul_and_long_lines),
 		cmocka_unit_test(test_too_many_ignores),
 		cmocka_unit_test(test_load_file),

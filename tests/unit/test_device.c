@@ -1,7 +1,9 @@
-/* Unit tests for daemon/device.c's device_decode_udev: udev's \xHH label
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Unit tests for daemon/device.c: device_decode_udev, udev's \xHH label
  * encoding undone exactly, and anything that is not exactly a backslash,
  * 'x' and two hex digits copied as it is (the fuzz target "udev" found
- * "\x-1" taken for an escape when sscanf's %2x read the digits). */
+ * "\x-1" taken for an escape when sscanf's %2x read the digits); and
+ * device_wanted, the uevent filter. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "config.h"
 #include "device.h"
 
 static void decodes(const char *in, const char *want)
@@ -57,12 +60,63 @@ static void test_bounds(void **state)
 	assert_string_equal(out, "");
 }
 
+static struct devinfo loopdev(const char *backing)
+{
+	struct devinfo d;
+
+	memset(&d, 0, sizeof(d));
+	strcpy(d.kname, "loop3");
+	d.loop = true;
+	d.size = 1 << 20;
+	strcpy(d.backing_file, backing);
+	return d;
+}
+
+static void test_wanted(void **state)
+{
+	struct config c;
+	struct devinfo d;
+
+	(void)state;
+	config_defaults(&c);
+	/* not a loop device: always looked at */
+	memset(&d, 0, sizeof(d));
+	strcpy(d.kname, "sdb1");
+	d.size = 1 << 30;
+	assert_true(device_wanted(&d, &c));
+	/* a drive with no medium (card reader, optical, floppy) is not */
+	d.size = 0;
+	assert_false(device_wanted(&d, &c));
+
+	/* loop devices only with include_loop */
+	d = loopdev("/tmp/x.img");
+	assert_false(device_wanted(&d, &c));
+	c.include_loop = true;
+	assert_true(device_wanted(&d, &c));
+	d.size = 0; /* detached: no medium */
+	assert_false(device_wanted(&d, &c));
+
+	/* include_loop = DIR: only those backed by files under DIR */
+	strcpy(c.loop_dir, "/srv/isos");
+	d = loopdev("/srv/isos/debian.iso");
+	assert_true(device_wanted(&d, &c));
+	d = loopdev("/srv/isos/sub/dir/x.img");
+	assert_true(device_wanted(&d, &c));
+	d = loopdev("/srv/isos-other/x.iso");
+	assert_false(device_wanted(&d, &c));
+	d = loopdev("/srv/isos");
+	assert_false(device_wanted(&d, &c));
+	d = loopdev("/tmp/x.img");
+	assert_false(device_wanted(&d, &c));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_not_escapes),
 		cmocka_unit_test(test_bounds),
+		cmocka_unit_test(test_wanted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

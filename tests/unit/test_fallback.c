@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/fallback.c: the order mount.mediad tries mounts in. */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,15 +17,58 @@ static void test_ext4_rw(void **state)
 	(void)state;
 	assert_int_equal(fallback_plan("ext4", "rw,nosuid,nodev", a), 3);
 	assert_string_equal(a[0].type, "ext4");
-	assert_string_equal(a[0].options, "nosuid,nodev");
+	assert_string_equal(a[0].options, "nosuid,nodev,errors=remount-ro");
 	assert_true(a[0].fsck);
 	assert_false(a[0].readonly);
-	assert_string_equal(a[1].options, "ro,nosuid,nodev");
+	assert_string_equal(a[1].options, "ro,nosuid,nodev,errors=remount-ro");
 	assert_true(a[1].readonly);
 	assert_false(a[1].fsck);
 	assert_false(a[1].noreplay);
-	assert_string_equal(a[2].options, "ro,nosuid,nodev,noload");
+	assert_string_equal(a[2].options, "ro,nosuid,nodev,errors=remount-ro,noload");
 	assert_true(a[2].noreplay);
+}
+
+/* Every step of every ext and FAT-like plan names the error policy, as
+ * the record gives it or remount-ro when it gives none; a plan asking for
+ * panic (or suid, dev) is refused, not mended. */
+static void test_errors_policy(void **state)
+{
+	static const char *const types[] = { "ext2", "ext3", "ext4", "vfat", "exfat" };
+	struct mount_attempt a[FALLBACK_MAX];
+	int n;
+
+	(void)state;
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		n = fallback_plan(types[t], "nosuid,nodev", a);
+		assert_true(n >= 2);
+		for (int i = 0; i < n; i++) {
+			assert_true(opts_has(a[i].options, "errors=remount-ro"));
+			assert_true(opts_has(a[i].options, "nosuid"));
+		}
+		/* the record's own word is kept, never doubled */
+		n = fallback_plan(types[t], "nosuid,nodev,errors=remount-ro", a);
+		for (int i = 0; i < n; i++)
+			assert_null(strstr(strstr(a[i].options, "errors=") + 1, "errors="));
+		n = fallback_plan(types[t], "nosuid,nodev,errors=continue", a);
+		for (int i = 0; i < n; i++) {
+			assert_true(opts_has(a[i].options, "errors=continue"));
+			assert_false(opts_has(a[i].options, "errors=remount-ro"));
+		}
+		assert_int_equal(fallback_plan(types[t], "nosuid,nodev,errors=panic", a), -EPERM);
+		assert_int_equal(fallback_plan(types[t], "errors=panic,ro", a), -EPERM);
+	}
+	/* ext4 read-only: the noload step too */
+	assert_int_equal(fallback_plan("ext4", "nosuid,nodev,ro", a), 2);
+	assert_string_equal(a[1].options, "ro,nosuid,nodev,errors=remount-ro,noload");
+	/* no policy where the driver has none */
+	assert_int_equal(fallback_plan("xfs", "nosuid,nodev", a), 3);
+	for (int i = 0; i < 3; i++)
+		assert_null(strstr(a[i].options, "errors="));
+	assert_int_equal(fallback_plan("ntfs3", "nosuid,nodev", a), 4);
+	for (int i = 0; i < 4; i++)
+		assert_null(strstr(a[i].options, "errors="));
+	assert_int_equal(fallback_plan("ext4", "nosuid,suid", a), -EPERM);
+	assert_int_equal(fallback_plan("ntfs-3g", "dev", a), -EPERM);
 }
 
 static void test_readonly_medium(void **state)
@@ -40,7 +84,7 @@ static void test_readonly_medium(void **state)
 	assert_int_equal(fallback_plan("iso9660", "nosuid,nodev,ro,uid=1000", a), 1);
 	assert_string_equal(a[0].options, "ro,nosuid,nodev,uid=1000");
 	assert_int_equal(fallback_plan("vfat", "nosuid,nodev,uid=1000,flush", a), 2);
-	assert_string_equal(a[1].options, "ro,nosuid,nodev,uid=1000,flush");
+	assert_string_equal(a[1].options, "ro,nosuid,nodev,uid=1000,flush,errors=remount-ro");
 }
 
 static void test_ntfs(void **state)
@@ -93,7 +137,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ext4_rw),       cmocka_unit_test(test_readonly_medium),
 		cmocka_unit_test(test_ntfs),          cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_has_option),
+		cmocka_unit_test(test_has_option),    cmocka_unit_test(test_errors_policy),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/flush.c: the control reply's flush line both ways,
  * what people are shown, hostile lines refused, and the device counter
  * read from a real sysfs file. */

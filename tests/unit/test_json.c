@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/json.c: every byte string becomes valid JSON. */
 #include <stdarg.h>
 #include <errno.h>

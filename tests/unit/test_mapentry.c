@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/mapentry.c: the autofs map entry auto.media prints. */
 #include <errno.h>
 #include <stdarg.h>

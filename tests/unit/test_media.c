@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for daemon/media.c: naming fallbacks, collisions, stability
  * while plugged in, and names kept from an earlier instance. */
 #include <stdarg.h>

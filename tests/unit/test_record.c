@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Unit tests for lib/record.c: escaping round trips and hostile input. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -95,6 +96,43 @@ static void test_format_parse(void **state)
 	assert_non_null(strstr(buf, "\nsafe=1\ndirty_source=bdi\n"));
 }
 
+/* Every string field at its longest, every byte escaped to "\xHH": the
+ * record still fits and comes back unchanged (a record that did not fit
+ * was never rewritten again). */
+static void fill_worst(char *p, size_t size)
+{
+	memset(p, 0x01, size - 1);
+	p[size - 1] = '\0';
+}
+
+static void test_format_worst_case(void **state)
+{
+	static struct record r, back;
+	static char buf[RECORD_MAX_BYTES];
+	int n;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	fill_worst(r.name, sizeof(r.name));
+	fill_worst(r.kname, sizeof(r.kname));
+	fill_worst(r.devname, sizeof(r.devname));
+	fill_worst(r.label, sizeof(r.label));
+	fill_worst(r.uuid, sizeof(r.uuid));
+	fill_worst(r.vendor, sizeof(r.vendor));
+	fill_worst(r.model, sizeof(r.model));
+	fill_worst(r.serial, sizeof(r.serial));
+	fill_worst(r.mountpoint, sizeof(r.mountpoint));
+	fill_worst(r.options, sizeof(r.options));
+	fill_worst(r.reason, sizeof(r.reason));
+	fill_worst(r.mounted_options, sizeof(r.mounted_options));
+	fill_worst(r.mount_note, sizeof(r.mount_note));
+	fill_worst(r.mount_error, sizeof(r.mount_error));
+	n = record_format(&r, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(record_parse(buf, (size_t)n, &back, NULL), 0);
+	assert_memory_equal(&r, &back, sizeof(r));
+}
+
 static void test_parse_hostile(void **state)
 {
 	struct record r;
@@ -128,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_escape_forms),
 		cmocka_unit_test(test_unescape_rejects),
 		cmocka_unit_test(test_format_parse),
+		cmocka_unit_test(test_format_worst_case),
 		cmocka_unit_test(test_parse_hostile),
 	};
 	return cmocka_run_group_tests_name("record", tests, NULL, NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* e2e-uevmon: test helper for the e2e guest. Logs every kernel uevent with
  * a CLOCK_REALTIME stamp taken the moment it is read, one line each:
  * "SECONDS ACTION SUBSYSTEM DEVTYPE DEVNAME DEVPATH" ("-" for empty).

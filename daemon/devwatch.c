@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
 /* inotify IN_CLOSE_WRITE on device nodes. mediad's own probes open devices
  * read-only, so they never trigger this watch (no feedback loop). */
-#include "watch.h"
+#include "devwatch.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -8,14 +9,14 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-int watch_open(struct watch *w)
+int devwatch_open(struct devwatch *w)
 {
 	memset(w, 0, sizeof(*w));
 	w->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	return w->fd < 0 ? -errno : 0;
 }
 
-void watch_close(struct watch *w)
+void devwatch_close(struct devwatch *w)
 {
 	if (w->fd >= 0)
 		close(w->fd);
@@ -24,7 +25,7 @@ void watch_close(struct watch *w)
 	w->fd = -1;
 }
 
-void watch_add(struct watch *w, const char *devname, dev_t devnum)
+void devwatch_add(struct devwatch *w, const char *devname, dev_t devnum)
 {
 	int wd;
 
@@ -38,7 +39,7 @@ void watch_add(struct watch *w, const char *devname, dev_t devnum)
 		return; /* node gone or not there yet: its events will tell */
 	if (w->n == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 16;
-		struct watch_entry *v = realloc(w->v, cap * sizeof(*v));
+		struct devwatch_entry *v = realloc(w->v, cap * sizeof(*v));
 
 		if (!v) {
 			inotify_rm_watch(w->fd, wd);
@@ -52,7 +53,7 @@ void watch_add(struct watch *w, const char *devname, dev_t devnum)
 	w->n++;
 }
 
-void watch_remove(struct watch *w, dev_t devnum)
+void devwatch_remove(struct devwatch *w, dev_t devnum)
 {
 	for (size_t i = 0; i < w->n; i++) {
 		if (w->v[i].devnum != devnum)
@@ -64,7 +65,7 @@ void watch_remove(struct watch *w, dev_t devnum)
 	}
 }
 
-void watch_dispatch(struct watch *w, void (*cb)(dev_t devnum, void *arg), void *arg)
+void devwatch_dispatch(struct devwatch *w, void (*cb)(dev_t devnum, void *arg), void *arg)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
 	ssize_t len;

@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Hardware of a q35 machine (issue 15): an SD card in an SDHCI reader, a
+# SATA disk on AHCI and an NVMe drive hot-plugged on a PCIe root port. One
+# boot per mode serves them all; the machine and its boot media are here.
+"""Scenarios: SD, SATA and NVMe on a q35 guest."""
+
+import shlex
+
+from harness import (PUB, check, common_mount_checks, machine, mt,
+                     scenario)
+import qemu_driver as qd
+
+
+@machine("q35")
+def q35_machine(d):
+    """q35 (ICH9 AHCI, PCIe): an SD card and a SATA disk present at boot,
+    a free PCIe root port (rp1) for hot-plug."""
+    # SD cards must be a power of two in size.
+    sd = mt.disk(d, "sdcard", "dos", [("vfat32", mt.filesystem(
+        d, "sdp1", "vfat32", 40, label="SDCARD",
+        files={"card.txt": "sd card\n"}))], size_mib=64)
+    sata = mt.filesystem(d, "sata", "ext4", 16, label="SATABOOT",
+                         files={"s.txt": "sata at boot\n"})
+    extra = (["-device", "sdhci-pci,id=sdhci0"] +
+             qd.blockdev_arg("sdcard", sd) +
+             ["-device", "sd-card,id=sd0,drive=sdcard",
+              "-device", "pcie-root-port,id=rp1,chassis=1,slot=1"] +
+             qd.blockdev_arg("sata0", sata) +
+             ["-device", "ide-hd,bus=ide.2,drive=sata0,serial=E2ESATA0"])
+    return ({"machine": "q35", "extra": extra, "ide_disk": None},
+            {"sd": sd, "sata": sata})
+
+
+def read_write(ctx, name, rec, fstype, want_ro=False, files=()):
+    """Read files {path: content} through the link, write one unless
+    want_ro (then the write must fail), check the mount options."""
+    if not ctx.mounting():
+        return
+    q = shlex.quote("/media/list/" + name)
+    for f, want in files:
+        out = ctx.sh("cat %s/%s" % (q, f), 90)
+        check(out == want, "%s: read %s: %r" % (name, f, out))
+    rc, out = ctx.run("echo written > %s/w.txt && cat %s/w.txt" % (q, q))
+    if want_ro:
+        check(rc != 0, "%s: a write to a read-only medium succeeded" % name)
+    else:
+        check(rc == 0 and out == "written\n", "%s: write: %r" % (name, out))
+    common_mount_checks(ctx, name, rec, fstype, want_ro=want_ro)
+
+
+@scenario("SD card (sdhci-pci + sd-card): present at boot as mmcblk0p1, "
+          "pulled, another card inserted and pulled", needs=PUB,
+          machine="q35")
+def sd_card(ctx):
+    ctx.sh("e2e-wait -L /media/list/SDCARD 30")
+    rec = ctx.record("SDCARD")
+    check(rec.get("devname") == "/dev/mmcblk0p1" and
+          rec.get("fstype") == "vfat" and rec.get("removable") == "1",
+          "SDCARD record: %r" % rec)
+    check("ro" not in rec.get("options", "").split(","),
+          "a writable SD card offered read-only: %r" % rec)
+    ctx.note("SD record: bus=%s vendor=%r model=%r" % (
+        rec.get("bus"), rec.get("vendor"), rec.get("model")))
+    read_write(ctx, "SDCARD", rec, "vfat", files=[("card.txt", "sd card\n")])
+    ctx.medialist(["SDCARD"])
+    ctx.release("SDCARD")
+    ctx.mark()
+    ctx.vm.eject_medium("sd0")
+    ctx.unlink_wait("SDCARD")
+    if ctx.mounting():
+        out = mt.run("mtype", "-i", ctx.vm.info["sd"] + "@@1M", "::/w.txt")
+        check(out == "written\n", "the card on the host: w.txt %r" % out)
+    d = ctx.img_dir("sd")
+    other = mt.disk(d, "sd2", "dos", [("vfat16", mt.filesystem(
+        d, "p", "vfat16", 16, label="SDOTHER",
+        files={"o.txt": "other card\n"}))], size_mib=32)
+    ctx.mark()
+    ctx.vm.change_medium("sd0", other)
+    ctx.link_wait("SDOTHER")
+    rec = ctx.record("SDOTHER")
+    check(rec.get("devname") == "/dev/mmcblk0p1", "SDOTHER: %r" % rec)
+    read_write(ctx, "SDOTHER", rec, "vfat", files=[("o.txt", "other card\n")])
+    ctx.medialist(["SDOTHER"], ["SDCARD"])
+    ctx.release("SDOTHER")
+    ctx.mark()
+    ctx.vm.eject_medium("sd0")
+    ctx.unlink_wait("SDOTHER")
+    check(not [m for m in ctx.no_media_mounts() if "/SD" in m],
+          "stale mounts: %s" % ctx.no_media_mounts())
+    ctx.note("write-protected card not tried: QEMU 7.2 refuses a read-only "
+             "drive for sd-card (\"Cannot use read-only drive as SD card\")")
+
+
+@scenario("SATA disk on AHCI (ich9-ahci + ide-hd): present at boot; "
+          "hot-plug where QEMU allows it", needs=PUB, machine="q35")
+def sata(ctx):
+    ctx.sh("e2e-wait -L /media/list/SATABOOT 30")
+    rec = ctx.record("SATABOOT")
+    check(rec.get("bus") == "ata" and rec.get("fstype") == "ext4",
+          "SATABOOT record: %r" % rec)
+    # internal (AHCI port, not removable), internal_rw unset: read-only
+    check(rec.get("removable") == "0" and
+          "ro" in rec.get("options", "").split(","),
+          "SATA disk not offered as internal read-only: %r" % rec)
+    read_write(ctx, "SATABOOT", rec, "ext4", want_ro=True,
+               files=[("s.txt", "sata at boot\n")])
+    ctx.medialist(["SATABOOT"])
+    d = ctx.img_dir("sata")
+    img = mt.filesystem(d, "hot", "ext4", 16, label="SATAHOT")
+    try:
+        ctx.vm.plug_disk("ide-hd", "satahot", "satahot", img, bus="ide.3")
+    except qd.Error as e:
+        ctx.note("SATA hot-plug: QEMU refuses it (%s)"
+                 % str(e).rpartition(": ")[2].strip("'\"}"))
+        return
+    ctx.link_wait("SATAHOT")
+    ctx.mark()
+    ctx.vm.unplug_disk("satahot", "satahot")
+    ctx.unlink_wait("SATAHOT")
+
+
+@scenario("NVMe drive hot-plugged and unplugged on a PCIe root port, GPT "
+          "with ext4 and exFAT", needs=PUB, machine="q35")
+def nvme(ctx):
+    d = ctx.img_dir("nvme")
+    img = mt.disk(d, "nvme", "gpt", [
+        ("ext4", mt.filesystem(d, "p1", "ext4", 16, label="NVMEEXT",
+                               files={"n.txt": "nvme ext4\n"})),
+        ("exfat", mt.filesystem(d, "p2", "exfat", 16, label="NVMEXFAT"))])
+    ctx.mark()
+    # nvme with its drive: QEMU 7.2 cannot add an nvme-ns to a hot-plugged
+    # controller ("Bus 'nvme1' does not support hotplugging").
+    ctx.vm.plug_disk("nvme", "nvme1", "nvme1", img, bus="rp1",
+                     serial="E2ENVME1")
+    ctx.link_wait("NVMEEXT")
+    ctx.link_wait("NVMEXFAT")
+    r1, r2 = ctx.record("NVMEEXT"), ctx.record("NVMEXFAT")
+    check(r1.get("devname", "").startswith("/dev/nvme") and
+          r1.get("fstype") == "ext4" and r2.get("fstype") == "exfat",
+          "NVMe records: %r %r" % (r1, r2))
+    ctx.note("NVMe record: bus=%s removable=%s options=%s" % (
+        r1.get("bus"), r1.get("removable"), r1.get("options")))
+    ro = "ro" in r1.get("options", "").split(",")
+    read_write(ctx, "NVMEEXT", r1, "ext4", want_ro=ro,
+               files=[("n.txt", "nvme ext4\n")])
+    read_write(ctx, "NVMEXFAT", r2, "exfat", want_ro=ro)
+    ctx.medialist(["NVMEEXT", "NVMEXFAT"])
+    ctx.release("NVMEEXT")
+    ctx.release("NVMEXFAT")
+    ctx.mark()
+    ctx.vm.unplug_disk("nvme1", "nvme1")
+    ctx.unlink_wait("NVMEEXT")
+    ctx.unlink_wait("NVMEXFAT", what=None)
+    check(not [m for m in ctx.no_media_mounts() if "/NVME" in m],
+          "stale mounts: %s" % ctx.no_media_mounts())
