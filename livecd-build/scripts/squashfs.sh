@@ -7,17 +7,18 @@
 # a byte-identical image (mksquashfs output is otherwise reproducible).
 . "$(dirname "$0")/lib.sh"
 ROOT=$1 out=$2
-: "${SQUASHFS_COMP:=zstd15}"
+: "${SQUASHFS_COMP:=zstd15}" "${SQUASHFS_BLOCK:=1M}"
 case $SQUASHFS_COMP in
-xz) copts="-comp xz -b 1M" ;;
-xzbcj) copts="-comp xz -Xbcj x86 -b 1M" ;;
-zstd) copts="-comp zstd -Xcompression-level 19 -b 1M" ;;
-zstd*) copts="-comp zstd -Xcompression-level ${SQUASHFS_COMP#zstd} -b 1M" ;;
-lz4) copts="-comp lz4 -Xhc -b 1M" ;;
-gzip) copts="-comp gzip -b 1M" ;;
-lzo) copts="-comp lzo -b 1M" ;;
+xz) copts="-comp xz" ;;
+xzbcj) copts="-comp xz -Xbcj x86" ;;
+zstd) copts="-comp zstd -Xcompression-level 19" ;;
+zstd*) copts="-comp zstd -Xcompression-level ${SQUASHFS_COMP#zstd}" ;;
+lz4) copts="-comp lz4 -Xhc" ;;
+gzip) copts="-comp gzip" ;;
+lzo) copts="-comp lzo" ;;
 *) die "unknown SQUASHFS_COMP=$SQUASHFS_COMP" ;;
 esac
+copts="$copts -b $SQUASHFS_BLOCK"
 topts=
 [ -n "${SOURCE_DATE_EPOCH:-}" ] &&
 	topts="-mkfs-time $SOURCE_DATE_EPOCH -all-time $SOURCE_DATE_EPOCH"
@@ -31,4 +32,4 @@ env -u SOURCE_DATE_EPOCH mksquashfs "$ROOT" "$out.part" -noappend -no-progress -
 mv "$out.part" "$out"
 tree=$(du -sb --apparent-size "$ROOT" | cut -f1)
 img=$(stat -c %s "$out")
-log "squashfs ($SQUASHFS_COMP): tree $((tree / 1048576)) MiB -> image $((img / 1048576)) MiB, ratio $(awk -v a="$tree" -v b="$img" 'BEGIN {printf "%.2f", a / b}')"
+log "squashfs ($SQUASHFS_COMP, blocks of $SQUASHFS_BLOCK): tree $((tree / 1048576)) MiB -> image $((img / 1048576)) MiB, ratio $(awk -v a="$tree" -v b="$img" 'BEGIN {printf "%.2f", a / b}')"
