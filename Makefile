@@ -32,12 +32,12 @@ DAEMON_CFLAGS := $(shell pkg-config --cflags $(PKGS_DAEMON) 2>/dev/null)
 DAEMON_LIBS   := $(shell pkg-config --libs $(PKGS_DAEMON) 2>/dev/null) -lev
 
 LIB_SRC    := lib/utf8.c lib/name.c lib/record.c lib/statedir.c lib/config.c lib/options.c lib/log.c \
-              lib/mapentry.c lib/json.c lib/eject.c lib/fallback.c lib/diskseq.c lib/flush.c \
+              lib/mapentry.c lib/json.c lib/eject.c lib/fallback.c lib/diskseq.c lib/flush.c lib/sysfile.c \
               lib/mountid.c lib/mediaction.c lib/run.c lib/unlockproto.c
 DAEMON_SRC := daemon/main.c daemon/setup.c daemon/coldplug.c daemon/events.c daemon/change.c \
-              daemon/child.c daemon/monitor.c daemon/device.c \
+              daemon/child.c daemon/monitor.c daemon/device.c daemon/pcislot.c \
               daemon/probe.c daemon/policy.c daemon/media.c daemon/publish.c \
-              daemon/mounts.c daemon/devwatch.c daemon/mediapoll.c daemon/probejob.c daemon/optical.c \
+              daemon/mounts.c daemon/devwatch.c daemon/mediapoll.c daemon/probejob.c daemon/probeworker.c daemon/optical.c \
               daemon/control.c daemon/hooks.c daemon/notify.c daemon/mountreport.c \
               daemon/dirty.c daemon/dirtydecide.c daemon/idleflush.c daemon/memtrim.c \
               daemon/crypt.c daemon/cryptctl.c daemon/cryptverb.c daemon/cryptlock.c daemon/cryptrun.c \
@@ -76,14 +76,14 @@ $(BUILD)/medialist: $(CLI_OBJ) $(LIB_OBJ)
 
 # auto.media links only lib/ and libc: no libudev, no libblkid.
 MAP_OBJ := $(call obj,autofs-maps/auto_media.c lib/name.c lib/utf8.c lib/record.c lib/statedir.c \
-             lib/config.c lib/options.c lib/mapentry.c lib/diskseq.c)
+             lib/config.c lib/options.c lib/mapentry.c lib/diskseq.c lib/sysfile.c)
 $(BUILD)/auto.media: $(MAP_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^
 
 # mount.mediad, the mount helper behind auto.media's answers: libc only too
 HELPER_SRC := autofs-maps/mount_mediad.c autofs-maps/mountrun.c autofs-maps/kreason.c autofs-maps/extsb.c
 HELPER_OBJ := $(call obj,$(HELPER_SRC) lib/fallback.c lib/options.c lib/config.c \
-             lib/record.c lib/statedir.c lib/utf8.c lib/name.c lib/log.c lib/diskseq.c lib/run.c)
+             lib/record.c lib/statedir.c lib/utf8.c lib/name.c lib/log.c lib/diskseq.c lib/sysfile.c lib/run.c)
 $(BUILD)/mount.mediad: $(HELPER_OBJ)
 	$(CC) $(ALL_CFLAGS) -o $@ $^
 
@@ -121,7 +121,7 @@ $(BUILD)/tests/test_unlock: tests/unit/test_unlock.c $(call obj,daemon/backoff.c
 	$(CC) $(CPPFLAGS) -Idaemon -Iunlock $(DAEMON_CFLAGS) $(ALL_CFLAGS) -o $@ $^ -lcmocka -lev
 
 # device.c reads libudev: its test links it too
-$(BUILD)/tests/test_device: tests/unit/test_device.c $(call obj,daemon/device.c) $(LIB_OBJ)
+$(BUILD)/tests/test_device: tests/unit/test_device.c $(call obj,daemon/device.c daemon/pcislot.c) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) -o $@ $^ -lcmocka -ludev
 

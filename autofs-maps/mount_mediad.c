@@ -40,6 +40,7 @@
 #include "options.h"
 #include "record.h"
 #include "run.h"
+#include "statedir.h"
 
 enum { EX_MOUNTED = 0, EX_USAGE = 1, EX_FAIL = 32 };
 
@@ -91,9 +92,9 @@ static void report_write(const struct config *c, const struct report *rep,
 	snprintf(r.mount_error, sizeof(r.mount_error), "%s", rep->error);
 	len = record_format(&r, buf, sizeof(buf));
 	if (len < 0 ||
-	    snprintf(dir, sizeof(dir), "%s/mounts", c->state_dir) >= (int)sizeof(dir) ||
+	    statedir_path(c->state_dir, STATEDIR_MOUNTS, NULL, dir, sizeof(dir)) < 0 ||
 	    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, rep->link) >= (int)sizeof(tmp) ||
-	    snprintf(path, sizeof(path), "%s/%s", dir, rep->link) >= (int)sizeof(path))
+	    statedir_path(c->state_dir, STATEDIR_MOUNTS, rep->link, path, sizeof(path)) < 0)
 		return;
 	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -124,7 +125,7 @@ static void link_of(const struct config *c, dev_t dev, char *out, size_t size, u
 	r.devminor = minor(dev);
 	r.diskseq = *seq = diskseq_read(r.devmajor, r.devminor);
 	if (record_devlink(&r, name, sizeof(name)) < 0 ||
-	    snprintf(path, sizeof(path), "%s/dev/%s", c->state_dir, name) >= (int)sizeof(path) ||
+	    statedir_devlink_path(c->state_dir, &r, path, sizeof(path)) < 0 ||
 	    stat(path, &st) < 0 || !S_ISBLK(st.st_mode) || st.st_rdev != dev)
 		return;
 	snprintf(out, size, "%s", name);

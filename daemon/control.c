@@ -78,18 +78,11 @@ static void reply(struct control_client *cl, bool ok, const char *fmt, ...)
 
 static void reply(struct control_client *cl, bool ok, const char *fmt, ...)
 {
-	char buf[CONTROL_REPLY_MAX];
-	int n = snprintf(buf, sizeof(buf), "%s ", ok ? "ok" : "error");
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	control_vreply(cl, ok, fmt, ap);
 	va_end(ap);
-	if (cl->fd >= 0 &&
-	    send(cl->fd, buf, strlen(buf), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-		log_debug("control: client pid %d gone before the reply: %m",
-			  (int)cl->peer_pid);
-	client_close(cl);
 }
 
 void control_answer(struct control_client *cl, const char *text)
@@ -97,6 +90,16 @@ void control_answer(struct control_client *cl, const char *text)
 	if (cl->fd >= 0 && send(cl->fd, text, strlen(text), MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 		log_debug("control: client pid %d gone before the reply: %m", (int)cl->peer_pid);
 	client_close(cl);
+}
+
+void control_vreply(struct control_client *cl, bool ok, const char *fmt, va_list ap)
+{
+	char buf[CONTROL_REPLY_MAX];
+	int n = snprintf(buf, sizeof(buf), "%s ", ok ? "ok" : "error");
+
+	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	if (cl)
+		control_answer(cl, buf);
 }
 
 static void on_action_done(const struct child_result *res, void *arg)

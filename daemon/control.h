@@ -7,6 +7,7 @@
 #ifndef MEDIAD_CONTROL_H
 #define MEDIAD_CONTROL_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include <ev.h>
@@ -61,6 +62,11 @@ void control_set_group(struct control *ctl, const char *group, bool have_gid, gi
 /* Sends text (a whole reply, lib/ctlproto.h) to the client and closes
  * it: for daemon/cryptctl.c, whose requests span several messages. */
 void control_answer(struct control_client *cl, const char *text);
+
+/* The same for "ok TEXT" or "error TEXT", TEXT formatted from fmt; cl may
+ * be NULL (the client is gone): nothing is sent. */
+void control_vreply(struct control_client *cl, bool ok, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* Parses a request: verb and argument. Returns 0, or -EINVAL for anything
  * else than the grammar above (the argument must be a valid name). */

@@ -229,40 +229,17 @@ void crypt_classify(struct mediad *md, const struct devinfo *info, struct record
 	}
 }
 
-struct rejudge {
-	ev_timer timer;
-	struct mediad *md;
-	dev_t devnum;
-};
-
-static void on_rejudge(struct ev_loop *loop, ev_timer *w, int revents)
+static void rejudge_now(struct mediad *md, dev_t devnum, struct udev_device *d)
 {
-	struct rejudge *j = w->data;
-	struct udev_device *d;
-
-	(void)loop;
-	(void)revents;
-	if (media_find(&j->md->media, j->devnum) &&
-	    (d = udev_device_new_from_devnum(j->md->udev, 'b', j->devnum))) {
-		events_handle(j->md, d, "change");
-		udev_device_unref(d);
-	}
-	free(j);
+	if (media_find(&md->media, devnum))
+		events_handle(md, d, "change");
 }
 
 /* The container is judged again through the event path once the event
  * at hand is done (its cleartext came or went). */
 static void rejudge(struct mediad *md, dev_t devnum)
 {
-	struct rejudge *j = calloc(1, sizeof(*j));
-
-	if (!j)
-		return;
-	j->md = md;
-	j->devnum = devnum;
-	ev_timer_init(&j->timer, on_rejudge, 0., 0.);
-	j->timer.data = j;
-	ev_timer_start(md->loop, &j->timer);
+	events_later(md, devnum, 0., rejudge_now);
 }
 
 static void on_closed(const struct child_result *res, void *arg)

@@ -89,27 +89,21 @@ void creq_free(struct creq *q)
 
 void creq_answer(struct creq *q, bool ok, const char *fmt, ...)
 {
-	char buf[CONTROL_REPLY_MAX];
-	int n = snprintf(buf, sizeof(buf), "%s ", ok ? "ok" : "error");
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	control_vreply(q->cl, ok, fmt, ap);
 	va_end(ap);
-	if (q->cl)
-		control_answer(q->cl, buf);
 	creq_free(q);
 }
 
 void creq_refuse(struct control_client *cl, const char *fmt, ...)
 {
-	char buf[CONTROL_REPLY_MAX] = "error ";
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf + 6, sizeof(buf) - 6, fmt, ap);
+	control_vreply(cl, false, fmt, ap);
 	va_end(ap);
-	control_answer(cl, buf);
 }
 
 static bool secbuf_ready(void)

@@ -14,6 +14,7 @@
 #include <libudev.h>
 
 #include "config.h"
+#include "pcislot.h"
 
 static void copy_trim(char *dst, size_t size, const char *src)
 {
@@ -78,6 +79,19 @@ static void read_bus(struct udev_device *d, struct devinfo *out)
 		strcpy(out->bus, "mmc");
 		copy_trim(out->model, sizeof(out->model),
 			  udev_device_get_sysattr_value(p, "name"));
+		copy_trim(out->serial, sizeof(out->serial),
+			  udev_device_get_sysattr_value(p, "serial"));
+		return;
+	} else if ((p = udev_device_get_parent_with_subsystem_devtype(d, "nvme", NULL)) ||
+		   (p = udev_device_get_parent_with_subsystem_devtype(d, "nvme-subsystem",
+									NULL))) {
+		/* the controller (or, for a namespace the kernel's native
+		 * multipath shows once for several controllers, the NVMe
+		 * subsystem): both carry the drive's model and serial, read
+		 * from sysfs the same way with udevd or without */
+		strcpy(out->bus, "nvme");
+		copy_trim(out->model, sizeof(out->model),
+			  udev_device_get_sysattr_value(p, "model"));
 		copy_trim(out->serial, sizeof(out->serial),
 			  udev_device_get_sysattr_value(p, "serial"));
 		return;
@@ -234,7 +248,8 @@ int device_read(struct udev_device *d, bool from_udev, struct devinfo *out)
 	read_bus(disk, out);
 	v = udev_device_get_sysattr_value(disk, "removable");
 	out->removable = (v && v[0] == '1') || !strcmp(out->bus, "usb") ||
-			 !strcmp(out->bus, "mmc") || out->loop;
+			 !strcmp(out->bus, "mmc") || out->loop ||
+			 pcislot_hotplug("/sys", udev_device_get_devpath(disk));
 	v = udev_device_get_property_value(d, "ID_SERIAL_SHORT");
 	if (from_udev && v && !out->serial[0])
 		copy_trim(out->serial, sizeof(out->serial), v);

@@ -38,8 +38,9 @@ struct devinfo {
 	uint64_t diskseq;
 	uint64_t size;
 	bool readonly;
-	bool removable;
-	char bus[16];
+	bool removable;      /* the kernel's flag, or a USB, MMC, loop device or
+			      * hot-pluggable PCI one (pcislot.h) */
+	char bus[16];        /* usb, mmc, nvme, virtio, ata, scsi, loop, other */
 	char vendor[64];
 	char model[128];
 	char serial[128];

@@ -42,22 +42,7 @@
 #include "idleflush.h"
 #include "log.h"
 #include "mediad.h"
-
-static ssize_t read_small(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
+#include "sysfile.h"
 
 /* The value after "key" in a "key: value" file, or -1. */
 static long long value_of(const char *buf, const char *key)
@@ -82,7 +67,7 @@ static void disk_of(unsigned maj, unsigned min, char out[32])
 		return;
 	/* the kernel resolves the link before "..": the parent's dir */
 	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/../dev", maj, min);
-	if (read_small(path, buf, sizeof(buf)) > 0) {
+	if (sysfile_read(path, buf, sizeof(buf)) > 0) {
 		buf[strcspn(buf, "\n")] = '\0';
 		snprintf(out, 32, "%s", buf);
 	}
@@ -96,7 +81,7 @@ static int bdi_read(const char *debugfs, const char *name, struct dirty_counters
 
 	if (snprintf(path, sizeof(path), "%s/bdi/%s/stats", debugfs, name) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	if (read_small(path, buf, sizeof(buf)) <= 0)
+	if (sysfile_read(path, buf, sizeof(buf)) <= 0)
 		return -ENOENT;
 	wb = value_of(buf, "BdiWriteback");
 	rec = value_of(buf, "BdiReclaimable");
@@ -145,7 +130,7 @@ static void meminfo_read(struct dirty_counters *c)
 	char buf[4096] = "";
 
 	c->pages_kb = 1; /* cannot tell: not safe */
-	if (read_small("/proc/meminfo", buf, sizeof(buf)) > 0)
+	if (sysfile_read("/proc/meminfo", buf, sizeof(buf)) > 0)
 		c->pages_kb = value_of(buf, "Dirty") + value_of(buf, "Writeback");
 }
 
@@ -156,7 +141,7 @@ static unsigned inflight_writes(const struct record *r)
 
 	disk_of(r->devmajor, r->devminor, disk);
 	snprintf(path, sizeof(path), "/sys/dev/block/%s/inflight", disk);
-	if (read_small(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%u %u", &rd, &wr) == 2)
+	if (sysfile_read(path, buf, sizeof(buf)) > 0 && sscanf(buf, "%u %u", &rd, &wr) == 2)
 		return wr;
 	return 0;
 }
@@ -183,69 +168,6 @@ static bool read_counters(struct mediad *md, struct medium *e, struct dirty_coun
 	return true;
 }
 
-/* The decision's own state, kept in the medium between polls. */
-static void state_get(const struct medium *e, struct dirty_state *st)
-{
-	st->clean_since = e->clean_since;
-	st->activity = e->activity;
-	st->flushed_activity = e->flushed_activity;
-	st->quiet_since = e->quiet_since;
-	st->stale_inodes = e->stale_inodes;
-	st->synced = e->synced;
-}
-
-static void state_put(struct medium *e, const struct dirty_state *st)
-{
-	e->clean_since = st->clean_since;
-	e->activity = st->activity;
-	e->flushed_activity = st->flushed_activity;
-	e->quiet_since = st->quiet_since;
-	e->stale_inodes = st->stale_inodes;
-	e->synced = st->synced;
-}
-
-/* Blocks ext4 holds written but not yet allocated on the filesystem of
- * device kname (its own sysfs counter, exact per filesystem); 0 when it
- * does not say. */
-static long long ext4_delalloc(const char *kname)
-{
-	char path[128], buf[32];
-
-	if (snprintf(path, sizeof(path), "/sys/fs/ext4/%s/delayed_allocation_blocks", kname) >=
-	    (int)sizeof(path))
-		return 0;
-	return read_small(path, buf, sizeof(buf)) > 0 ? strtoll(buf, NULL, 10) : 0;
-}
-
-/* Whether something was written to e since mediad last flushed it or saw
- * it mounted, i.e. whether a flush would have work to do: the device took
- * writes since (its own write count: a journal's commit, the kernel's
- * writeback, a FAT driver's flush at close), or the per-device counters
- * show pages or inodes beyond what that flush left, or, with only the
- * global counters, ext4 says it holds blocks not yet allocated. Never the
- * global counters themselves: another disk's writer kept them moving, and
- * mediad flushed an idle medium again and again for nothing (four flushes,
- * three of them of 0 bytes, after one read). */
-static void note_news(struct medium *e, const struct dirty_input *in, long long stale)
-{
-	const struct dirty_counters *c = &in->c;
-	bool news;
-
-	if (!in->mounted_rw) {
-		e->flush_base = -1;
-		e->flush_news = false;
-		return;
-	}
-	if (in->fresh || in->flushed)
-		e->flush_base = in->written;
-	news = e->flush_base < 0 || in->written < 0 || in->written != e->flush_base;
-	if (c->per_device)
-		news = news || c->pages_kb > BDI_SLACK_KB_PER_CPU * in->ncpu || c->inodes > stale;
-	else if (!strncmp(in->fstype, "ext", 3))
-		news = news || ext4_delalloc(e->rec.kname) > 0;
-	e->flush_news = news;
-}
-
 /* fresh: just mounted; flushed: mediad's own flush of e just ended. The
  * readings here, the decision in dirtydecide.c. */
 static bool assess(struct mediad *md, struct medium *e, bool fresh, bool flushed)
@@ -256,7 +178,6 @@ static bool assess(struct mediad *md, struct medium *e, bool fresh, bool flushed
 		.fresh = fresh,
 		.flushed = flushed,
 	};
-	struct dirty_state st;
 	struct dirty_verdict v;
 
 	if (!e->offered)
@@ -266,10 +187,8 @@ static bool assess(struct mediad *md, struct medium *e, bool fresh, bool flushed
 		in.writes = inflight_writes(&e->rec);
 		in.written = flush_written(e->rec.devmajor, e->rec.devminor);
 	}
-	state_get(e, &st);
-	v = dirty_decide(&in, &st);
-	state_put(e, &st);
-	note_news(e, &in, st.stale_inodes);
+	v = dirty_decide(&in, &e->dirty);
+	idleflush_note(&e->flushw, &in, e->dirty.stale_inodes, e->rec.kname);
 	e->rec.safe = v.safe;
 	snprintf(e->rec.dirty_source, sizeof(e->rec.dirty_source), "%s", v.source);
 	return v.needed;
@@ -297,7 +216,7 @@ bool dirty_update(struct mediad *md, struct medium *e)
 void dirty_flushed(struct mediad *md, struct medium *e)
 {
 	update(md, e, true);
-	e->flushed_activity = e->activity;
+	e->dirty.flushed_activity = e->dirty.activity;
 }
 
 /* mediad's own flush of a medium ended (idleflush.c). serial tells which
@@ -322,7 +241,7 @@ static void on_flushed(unsigned serial, enum idleflush_outcome o,
 		dirty_flushed(md, e);
 	} else {
 		/* not again until something changes */
-		e->flushed_activity = e->activity;
+		e->dirty.flushed_activity = e->dirty.activity;
 		log_notice("%s (%s): could not flush it (%s)", e->rec.name, e->rec.devname,
 			   idleflush_strerror(o));
 	}
@@ -354,7 +273,7 @@ static void flush_start(struct mediad *md, struct medium *e)
 	if (r < 0) {
 		log_err("%s (%s): cannot start a flush: %s", e->rec.name, e->rec.devname,
 			strerror(-r));
-		e->flushed_activity = e->activity;
+		e->dirty.flushed_activity = e->dirty.activity;
 		return;
 	}
 	e->flush_serial = md->flush_serial_next;
@@ -379,9 +298,10 @@ static void on_poll(struct ev_loop *loop, ev_timer *w, int revents)
 		/* not safe, something written since mediad last flushed it,
 		 * and nothing has changed for flush_idle seconds: the writer
 		 * is done */
-		if (md->cfg.flush_idle && !e->rec.safe && !e->flush_serial && e->flush_news &&
-		    e->activity != e->flushed_activity &&
-		    now - e->quiet_since >= (double)md->cfg.flush_idle)
+		if (md->cfg.flush_idle && !e->rec.safe && !e->flush_serial && e->flushw.news &&
+		    e->dirty.activity != e->dirty.flushed_activity &&
+		    now - idleflush_quiet_since(&e->flushw, e->dirty.quiet_since) >=
+			    (double)md->cfg.flush_idle)
 			flush_start(md, e);
 	}
 	if (!needed) {

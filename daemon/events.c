@@ -29,7 +29,7 @@
 #include "policy.h"
 #include "probejob.h"
 
-static void device_written(dev_t devnum, void *arg);
+static void reprobe(struct mediad *md, dev_t devnum, struct udev_device *d);
 
 /* The second half of an event, once the filesystem is known: classify,
  * name, publish. info->fs is filled in (by udev or by a probe). */
@@ -129,34 +129,56 @@ void events_name_waiting(struct mediad *md)
 	free(wait);
 }
 
-struct probe_retry {
+struct later {
 	ev_timer timer;
 	struct mediad *md;
 	dev_t devnum;
+	events_later_fn *fn;
 };
 
-static void on_probe_retry(struct ev_loop *loop, ev_timer *w, int revents)
+static void on_later(struct ev_loop *loop, ev_timer *w, int revents)
 {
-	struct probe_retry *pr = w->data;
-	struct udev_device *d = udev_device_new_from_devnum(pr->md->udev, 'b', pr->devnum);
-	struct devinfo info;
+	struct later *l = w->data;
+	struct udev_device *d = udev_device_new_from_devnum(l->md->udev, 'b', l->devnum);
 
 	(void)loop;
 	(void)revents;
 	if (d) {
-		/* only if it is still the medium that timed out: another event
-		 * since then has started its own probe */
-		struct medium *e = media_find(&pr->md->media, pr->devnum);
-
-		if (e && !e->offered && !strncmp(e->rec.reason, "probe timed out", 15) &&
-		    device_read(d, pr->md->source == SOURCE_UDEV, &info) == 1 &&
-		    device_wanted(&info, &pr->md->cfg)) {
-			log_info("%s: probing again after a timeout", info.devname);
-			probejob_start(&pr->md->probes, &info, true);
-		}
+		l->fn(l->md, l->devnum, d);
 		udev_device_unref(d);
 	}
-	free(pr);
+	free(l);
+}
+
+void events_later(struct mediad *md, dev_t devnum, double after, events_later_fn *fn)
+{
+	struct later *l = calloc(1, sizeof(*l));
+
+	if (!l) {
+		log_err("no memory to look at a device again later");
+		return;
+	}
+	l->md = md;
+	l->devnum = devnum;
+	l->fn = fn;
+	ev_timer_init(&l->timer, on_later, after, 0.);
+	l->timer.data = l;
+	ev_timer_start(md->loop, &l->timer);
+}
+
+static void probe_retry(struct mediad *md, dev_t devnum, struct udev_device *d)
+{
+	/* only if it is still the medium that timed out: another event since
+	 * then has started its own probe */
+	struct medium *e = media_find(&md->media, devnum);
+	struct devinfo info;
+
+	if (e && !e->offered && !strncmp(e->rec.reason, "probe timed out", 15) &&
+	    device_read(d, md->source == SOURCE_UDEV, &info) == 1 &&
+	    device_wanted(&info, &md->cfg)) {
+		log_info("%s: probing again after a timeout", info.devname);
+		probejob_start(&md->probes, &info, true);
+	}
 }
 
 /* A probe child answered (or timed out: retry says whether this was the
@@ -169,18 +191,8 @@ static void on_probe_done(struct devinfo *info, bool timed_out, bool retry, void
 		snprintf(info->fs.error, sizeof(info->fs.error),
 			 "probe timed out after %u s (the medium does not answer)%s",
 			 md->cfg.probe_timeout, retry ? "" : "; trying once more");
-		if (!retry) {
-			struct probe_retry *pr = calloc(1, sizeof(*pr));
-
-			if (pr) {
-				pr->md = md;
-				pr->devnum = info->devnum;
-				ev_timer_init(&pr->timer, on_probe_retry,
-					      (double)md->cfg.probe_timeout, 0.);
-				pr->timer.data = pr;
-				ev_timer_start(md->loop, &pr->timer);
-			}
-		}
+		if (!retry)
+			events_later(md, info->devnum, (double)md->cfg.probe_timeout, probe_retry);
 	} else if (!info->fs.found && info->fs.error[0]) {
 		log_debug("%s: %s", info->devname, info->fs.error);
 	}
@@ -357,9 +369,6 @@ int events_rescan(struct mediad *md)
 /* Re-reads mount state into the records (libmount's monitor fired). */
 static void mounts_changed(struct mediad *md)
 {
-	dev_t again[64];
-	size_t n_again = 0;
-
 	if (!mounts_refresh(&md->mounts))
 		return;
 	for (size_t i = 0; i < md->media.n; i++) {
@@ -371,10 +380,12 @@ static void mounts_changed(struct mediad *md)
 		mounts_find(&md->mounts, e->devnum, e->rec.kname, e->rec.uuid, &f);
 		if (!e->offered) {
 			/* listed only because the system had it mounted: once
-			 * that mount is gone it may be offered again */
-			if (!strncmp(e->rec.reason, "mounted by the system", 21) && !f.system &&
-			    n_again < sizeof(again) / sizeof(again[0]))
-				again[n_again++] = e->devnum;
+			 * that mount is gone it may be offered again. Judged
+			 * anew through the event path once this change is
+			 * applied to every medium (an event may reorder
+			 * md->media), as the write watch does. */
+			if (!strncmp(e->rec.reason, "mounted by the system", 21) && !f.system)
+				events_later(md, e->devnum, 0., reprobe);
 			continue;
 		}
 		now = f.ours ? f.ours : f.system ? f.system : "";
@@ -387,20 +398,14 @@ static void mounts_changed(struct mediad *md)
 	}
 	/* a remount (read-only to read-write) changes no mount point */
 	dirty_schedule(md);
-	/* after the loop: handling an event may reorder md->media */
-	for (size_t i = 0; i < n_again; i++)
-		device_written(again[i], md);
 }
 
 /* A device node was closed after writing (our inotify watch), or a
- * system mount that kept a device from being offered went away. */
-static void device_written(dev_t devnum, void *arg)
+ * system mount that kept a device from being offered went away: its
+ * content may be another, so it is probed again. */
+static void reprobe(struct mediad *md, dev_t devnum, struct udev_device *d)
 {
-	struct mediad *md = arg;
-	struct udev_device *d = udev_device_new_from_devnum(md->udev, 'b', devnum);
-
-	if (!d)
-		return; /* gone: its remove event follows */
+	(void)devnum;
 	log_debug("%s written to: re-probing", udev_device_get_devnode(d));
 	if (md->source == SOURCE_UDEV) {
 		/* Let udevd probe it again, as its own watch would have: a
@@ -412,6 +417,16 @@ static void device_written(dev_t devnum, void *arg)
 	} else {
 		handle(md, d, "change", true);
 	}
+}
+
+static void device_written(dev_t devnum, void *arg)
+{
+	struct mediad *md = arg;
+	struct udev_device *d = udev_device_new_from_devnum(md->udev, 'b', devnum);
+
+	if (!d)
+		return; /* gone: its remove event follows */
+	reprobe(md, devnum, d);
 	udev_device_unref(d);
 }
 

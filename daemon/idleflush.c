@@ -29,6 +29,8 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "dirtydecide.h"
+#include "sysfile.h"
 
 struct flush_job {
 	unsigned serial;
@@ -134,6 +136,65 @@ int idleflush_start(struct ev_loop *loop, const struct idleflush_target *t, unsi
 		return err;
 	}
 	return 0;
+}
+
+/* Blocks ext4 holds written but not yet allocated on the filesystem of
+ * device kname (its own sysfs counter, exact per filesystem); 0 when it
+ * does not say. */
+static long long ext4_delalloc(const char *kname)
+{
+	char path[128], buf[32];
+
+	if (snprintf(path, sizeof(path), "/sys/fs/ext4/%s/delayed_allocation_blocks", kname) >=
+	    (int)sizeof(path))
+		return 0;
+	return sysfile_read(path, buf, sizeof(buf)) > 0 ? strtoll(buf, NULL, 10) : 0;
+}
+
+/* News is what a flush would write: the device took writes since mediad
+ * last flushed the medium or saw it mounted (its own write count: a
+ * journal's commit, the kernel's writeback, a FAT driver's flush at
+ * close), or the per-device counters show pages or inodes beyond what
+ * that flush left, or, with only the global counters, ext4 says it holds
+ * blocks not yet allocated. Never the global counters themselves: another
+ * disk's writer kept them moving, and mediad flushed an idle medium again
+ * and again for nothing (four flushes, three of 0 bytes, after one read). */
+void idleflush_note(struct idleflush_watch *w, const struct dirty_input *in, long long stale,
+		    const char *kname)
+{
+	const struct dirty_counters *c = &in->c;
+	long long delalloc = 0;
+	uint64_t own;
+
+	if (!in->mounted_rw) {
+		w->base = -1;
+		w->news = false;
+		return;
+	}
+	if (in->fresh || in->flushed)
+		w->base = in->written;
+	w->news = w->base < 0 || in->written < 0 || in->written != w->base;
+	if (c->per_device) {
+		w->news = w->news || c->pages_kb > BDI_SLACK_KB_PER_CPU * in->ncpu ||
+			  c->inodes > stale;
+	} else if (!strncmp(in->fstype, "ext", 3)) {
+		delalloc = ext4_delalloc(kname);
+		w->news = w->news || delalloc > 0;
+	}
+	/* the global counters move with every writer on the machine: with
+	 * them, "nothing changed for flush_idle seconds" is asked of the
+	 * medium's own signs */
+	own = (uint64_t)in->written * 31 + (uint64_t)delalloc * 7 + in->writes;
+	if (own != w->own || in->fresh) {
+		w->own = own;
+		w->own_quiet_since = in->now;
+	}
+	w->per_device = c->per_device;
+}
+
+double idleflush_quiet_since(const struct idleflush_watch *w, double quiet_since)
+{
+	return w->per_device ? quiet_since : w->own_quiet_since;
 }
 
 const char *idleflush_strerror(enum idleflush_outcome o)

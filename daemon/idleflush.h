@@ -11,6 +11,7 @@
 #define MEDIAD_IDLEFLUSH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <ev.h>
 
 #include "flush.h"
@@ -47,6 +48,31 @@ int idleflush_start(struct ev_loop *loop, const struct idleflush_target *t, unsi
  * device (never touching the mount), else through the mount (btrfs: its
  * superblock is not the block device's holder on older kernels). */
 bool idleflush_by_device(const char *fstype);
+
+/* Whether a flush of one mounted medium would have work to do, kept
+ * between polls (struct medium's flushw). */
+struct idleflush_watch {
+	int64_t base;          /* its device's write count when last flushed by
+				* mediad or seen mounted; -1: not known */
+	bool news;             /* something was written since */
+	uint64_t own;          /* the medium's own activity: its device's
+				* writes, ext4's delayed blocks */
+	double own_quiet_since; /* since when that has not changed */
+	bool per_device;       /* the poll has per-device counters */
+};
+
+struct dirty_input;
+
+/* Updates w from one poll's readings of the medium on device kname (see
+ * idleflush.c for what counts as news); stale: the inodes the last flush
+ * left listed (dirtydecide.h). */
+void idleflush_note(struct idleflush_watch *w, const struct dirty_input *in, long long stale,
+		    const char *kname);
+
+/* Since when the medium has been quiet for the flush's purpose: quiet_since
+ * (the dirty poll's, over its device's own counters) where there are
+ * per-device counters, else its own signs' (w). */
+double idleflush_quiet_since(const struct idleflush_watch *w, double quiet_since);
 
 /* A short text for an outcome other than IDLEFLUSH_FLUSHED. */
 const char *idleflush_strerror(enum idleflush_outcome outcome);

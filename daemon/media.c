@@ -59,7 +59,7 @@ struct medium *media_add(struct media *m, dev_t devnum, bool offered,
 		return NULL;
 	e->devnum = devnum;
 	e->offered = offered;
-	e->flush_base = -1;
+	e->flushw.base = -1;
 	e->rec = *rec;
 	m->v[m->n++] = e;
 	return e;

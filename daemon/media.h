@@ -10,32 +10,20 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "dirtydecide.h"
+#include "idleflush.h"
 #include "record.h"
 
 struct medium {
 	dev_t devnum;
 	bool offered;
 	struct record rec;
-	/* daemon/dirty.c: when the medium was first seen with nothing left
-	 * to write (ev_now), 0 while it is not */
-	double clean_since;
-	/* daemon/dirty.c and idleflush.c: the activity seen by the last
-	 * poll (counters and the device's write count, hashed) and since
-	 * when it has not changed; the activity when mediad's own flush
-	 * last ended; inodes the kernel still lists as dirty though that
-	 * flush wrote them (not counted until the number rises); whether
-	 * nothing was dirty since that flush; the running flush's serial */
-	uint64_t activity, flushed_activity;
-	double quiet_since;
-	long long stale_inodes;
-	bool synced;
+	/* daemon/dirty.c: the safe-to-remove decision's state between polls
+	 * (daemon/dirtydecide.h) */
+	struct dirty_state dirty;
 	unsigned flush_serial; /* 0: no flush running */
-	/* daemon/dirty.c: the device's write count when mediad last flushed
-	 * the medium or saw it mounted (-1: not known, as for a medium
-	 * mounted before mediad started), and whether something was written
-	 * to it since: without that, a flush would have nothing to do */
-	int64_t flush_base;
-	bool flush_news;
+	/* daemon/idleflush.c: whether mediad's own flush would have work */
+	struct idleflush_watch flushw;
 };
 
 struct media {

@@ -168,6 +168,9 @@ enum verdict policy_classify(const struct devinfo *d, const struct config *c,
 		snprintf(r->reason, sizeof(r->reason), "not a filesystem (%s)", d->fs.fstype);
 		return VERDICT_IGNORED;
 	}
+	/* internal (read-only unless internal_rw): what device.c did not
+	 * find removable; a PCI disk in a hot-plug slot or behind a
+	 * Thunderbolt/USB4 port is removable (pcislot.c) */
 	err = opts_for(op, d->fs.fstype, d->readonly, !d->removable, r->mounttype,
 		       r->options);
 	if (err < 0) {

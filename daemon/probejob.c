@@ -10,10 +10,8 @@
  * the next request forks a new one. A killed worker that the kernel keeps
  * (uninterruptible read) no longer counts against PROBEJOB_MAX: eight dead
  * readers never stop the probing of other devices. Never blocks the loop:
- * a request goes to an idle worker, whose socket buffer is empty.
- * (Past 400 lines: the queue and the worker pool are one mechanism;
- * neither is usable alone.)
- */
+ * a request goes to an idle worker, whose socket buffer is empty. The
+ * worker's side is daemon/probeworker.c. */
 #include "probejob.h"
 
 #include <errno.h>
@@ -21,15 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "child.h"
 #include "log.h"
 #include "optical.h"
-#include "probe.h"
+#include "probeworker.h"
 
 /* A cancelled probe still running after this looks stuck: its worker is
  * killed rather than left to its deadline. A younger one is let finish,
@@ -57,67 +53,15 @@ struct probe_worker {
 	double idle_since;
 };
 
-/* One request; the answer is a struct fsinfo. */
-struct probe_req {
-	char devname[128];
-	char kname[64];
-	bool flush;  /* drop what the block cache holds of an older medium */
-	bool lock;   /* lock the drive's door once a disc reads */
-};
+static void dispatch(struct probejobs *pj);
 
-/* ---- in the worker ---- */
-
-static void probe_one(const struct probe_req *rq, struct fsinfo *fs)
-{
-	if (rq->flush) {
-		/* drop what the block cache still holds of a medium that is
-		 * gone, so the probe reads the new one */
-		int fd = open(rq->devname, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-		if (fd >= 0) {
-			ioctl(fd, BLKFLSBUF, 0);
-			close(fd);
-		}
-	}
-	probe_device(rq->devname, fs);
-	if (fs->found && rq->lock) {
-		/* as udev's cdrom_id --lock-media: the button then asks */
-		int fd = open(rq->devname, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-		if (fd >= 0) {
-			optical_lock(fd);
-			close(fd);
-		}
-	}
-}
-
-/* The worker's life: a request, an answer, until mediad closes its end. */
+/* In the worker (forked by child.c): its end of the socketpair. */
 static int worker_run(void *arg)
 {
 	const struct probe_worker *w = arg;
-	struct probe_req rq;
-	struct fsinfo fs;
-	ssize_t n;
 
-	for (;;) {
-		n = read(w->child_fd, &rq, sizeof(rq));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0)
-			return 0; /* retired */
-		if (n != (ssize_t)sizeof(rq))
-			return 1;
-		rq.devname[sizeof(rq.devname) - 1] = '\0';
-		rq.kname[sizeof(rq.kname) - 1] = '\0';
-		probe_one(&rq, &fs);
-		if (write(w->child_fd, &fs, sizeof(fs)) != (ssize_t)sizeof(fs))
-			return 1;
-	}
+	return probeworker_run(w->child_fd);
 }
-
-/* ---- in mediad ---- */
-
-static void dispatch(struct probejobs *pj);
 
 void probejob_init(struct probejobs *pj, struct ev_loop *loop, probejob_done_fn *done,
 		   void *arg)
@@ -305,7 +249,6 @@ static bool send_job(struct probe_worker *w, struct probe_job *job)
 
 	memset(&rq, 0, sizeof(rq));
 	snprintf(rq.devname, sizeof(rq.devname), "%s", job->info.devname);
-	snprintf(rq.kname, sizeof(rq.kname), "%s", job->info.kname);
 	rq.flush = job->info.media_changed || optical_is_drive(job->info.kname);
 	rq.lock = w->pj->lock_discs && optical_is_drive(job->info.kname);
 	if (send(w->fd, &rq, sizeof(rq), MSG_NOSIGNAL) != (ssize_t)sizeof(rq)) {

@@ -19,24 +19,19 @@
 #include <unistd.h>
 
 #include "mountid.h"
+#include "sysfile.h"
 
 #define MAX_DEVS 256
 
 static int read_attr(const char *dir, const char *sub, char *buf, size_t size)
 {
 	char path[PATH_MAX + 300];
-	int fd, n;
+	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, sub);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = (int)read(fd, buf, size - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	return 0;
+	if (snprintf(path, sizeof(path), "%s/%s", dir, sub) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	n = sysfile_read(path, buf, size);
+	return n < 0 ? (int)n : n == 0 ? -EIO : 0;
 }
 
 static int read_devnum(const char *dir, const char *sub, dev_t *out)

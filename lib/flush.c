@@ -16,6 +16,8 @@
 #include <linux/magic.h>
 #include <sys/vfs.h>
 
+#include "sysfile.h"
+
 static double now(void)
 {
 	struct timespec ts;
@@ -28,18 +30,10 @@ int64_t flush_written(unsigned maj, unsigned min)
 {
 	char path[64], buf[512];
 	unsigned long long v[7];
-	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/stat", maj, min);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (sysfile_read(path, buf, sizeof(buf)) <= 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	if (sscanf(buf, "%llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
 		   &v[4], &v[5], &v[6]) != 7)
 		return -1;

@@ -48,9 +48,14 @@ def machine():
             if ln.startswith("model name"):
                 model = ln.split(":", 1)[1].strip()
                 break
+    # every udevd sends its processed events: more than one (other test
+    # runs start their own) makes udevd's side of a plug race itself
+    udevds = sum(1 for p in os.listdir("/proc") if p.isdigit() and
+                 H._comm(p) == "systemd-udevd")
     return {"cpus": os.cpu_count(), "model": model, "kernel": platform.release(),
             "os": open("/etc/debian_version").read().strip(),
-            "load": open("/proc/loadavg").read().split()[0]}
+            "load": open("/proc/loadavg").read().split()[0], "udevd_processes": udevds}
+
 
 
 def args():

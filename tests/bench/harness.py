@@ -173,16 +173,20 @@ def status_kib(pid, key):
     return 0
 
 
-def pss_kib(pid):
+def rollup_kib(pid, key):
     with open(f"/proc/{pid}/smaps_rollup") as f:
         for ln in f:
-            if ln.startswith("Pss:"):
+            if ln.startswith(key + ":"):
                 return int(ln.split()[1])
     return 0
 
 
 def memory(pid):
-    return {"rss_kib": status_kib(pid, "VmRSS"), "pss_kib": pss_kib(pid)}
+    """RSS, PSS, and the anonymous part of RSS (the process's own memory;
+    the rest is file pages: code and data of the programs and libraries,
+    shared and reclaimable)"""
+    return {"rss_kib": status_kib(pid, "VmRSS"), "pss_kib": rollup_kib(pid, "Pss"),
+            "anon_kib": rollup_kib(pid, "Anonymous")}
 
 
 def cpu_s(pid):
@@ -350,8 +354,12 @@ def ensure_udevd():
     os.makedirs(os.path.dirname(UDEVD_LOCK), exist_ok=True)
     _lock_fd = open(UDEVD_LOCK, "w")
     fcntl.flock(_lock_fd, fcntl.LOCK_SH)
-    if subprocess.run(["udevadm", "control", "--ping", "-t", "10"],
-                      stderr=subprocess.DEVNULL).returncode != 0:
+    # a udevd that does not answer a ping in time is busy, not absent: a
+    # second one beside it would process every event twice (each sends
+    # its own processed events), so ours only when none runs at all
+    running = any(_comm(p) == "systemd-udevd" for p in os.listdir("/proc") if p.isdigit())
+    if not running and subprocess.run(["udevadm", "control", "--ping", "-t", "10"],
+                                      stderr=subprocess.DEVNULL).returncode != 0:
         UDEVD = subprocess.Popen(["/lib/systemd/systemd-udevd"], stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
         for _ in range(100):
@@ -360,6 +368,14 @@ def ensure_udevd():
                 break
             time.sleep(0.1)
     return UDEVD is not None
+
+
+def _comm(pid):
+    try:
+        with open(f"/proc/{pid}/comm") as f:
+            return f.read().strip()
+    except OSError:
+        return ""
 
 
 def stop_udevd():

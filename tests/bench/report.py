@@ -124,21 +124,24 @@ def details(R, smoke):
                      f"attach+detach/s; final state equals reality: "
                      f"{'yes' if s['final_state_equals_reality'] else 'NO'}; "
                      f"{s['lookups_per_s']} lookups/s beside; mediad CPU {s['mediad_cpu_s']} s"
-                     + (f"; udisksd caught up after {s['udisksd_caught_up_s']} s"
+                     + (f"; udisksd caught up {s['udisksd_caught_up_s']}"
+                        if isinstance(s.get("udisksd_caught_up_s"), str) else
+                        f"; udisksd caught up after {s['udisksd_caught_up_s']} s"
                         if "udisksd_caught_up_s" in s else ""))
             L.append(f"    RSS {s['rss_idle_kib']} KiB idle, {s['rss_peak_kib']} at the peak, "
                      f"{s['rss_after_kib']} after; every {s['sample_every']} cycles: "
                      + " ".join(str(r) for _, r in s["rss_samples_kib"]))
     Fp = R.get("footprint")
     if Fp:
-        L += ["", "6. footprint (RSS / PSS, KiB)"]
+        L += ["", "6. footprint (RSS / PSS / anonymous, KiB)"]
         for k, v in Fp.items():
             if isinstance(v, dict) and "rss_kib" in v:
                 extra = f" ({v['media_published']} media published)" \
                     if "media_published" in v else ""
                 if "ratio_to_floor" in v:
                     extra += f", {v['ratio_to_floor']:.2f}x the floor"
-                L.append(f"  {k:<44} {v['rss_kib']:>6} / {v['pss_kib']:<6}{extra}")
+                L.append(f"  {k:<44} {v['rss_kib']:>6} / {v['pss_kib']:<6} / "
+                         f"{v.get('anon_kib', '-'):<5}{extra}")
         if "stripped_bytes" in Fp:
             L.append("  stripped bytes: " + ", ".join(f"{k} {v}" for k, v in
                                                       Fp["stripped_bytes"].items()))
@@ -148,7 +151,8 @@ def details(R, smoke):
                              f"({Fp['shared_libraries'][k + '_closure']} libraries loaded in all)")
     m = R["machine"]
     L += ["", f"machine: {m['cpus']} CPUs, {m['model']}, kernel {m['kernel']}, load "
-          f"{m.get('load', '?')} at the start; {R.get('elapsed_s')} s", ""]
+          f"{m.get('load', '?')} at the start, {m.get('udevd_processes', '?')} udevd daemons "
+          f"running; {R.get('elapsed_s')} s", ""]
     return "\n".join(L)
 
 
@@ -166,11 +170,12 @@ def issue_table(R):
         if s:
             g = s.get("growth_kib_per_1000_cycles")
             back = s["rss_after_to_idle"] - 1
-            ok = back <= 0.10 and g is not None and g * 10 <= 64
+            ok = back <= 0.10 and (g is None or g * 10 <= 64)
             rows.append((f"RSS across a storm, {src} source",
                          f"{s['rss_idle_kib']:,} KiB idle -> {s['rss_peak_kib']:,} peak -> "
                          f"{s['rss_after_kib']:,} after {s['cycles']:,} cycles ({back:+.1%}); "
-                         f"{g} KiB per 1,000 cycles after warm-up",
+                         + (f"{g} KiB per 1,000 cycles after warm-up" if g is not None else
+                            "too few cycles to tell growth"),
                          "within 10% of idle; <= 64 KiB per 10,000 cycles", _goal(ok)))
     for side, src, lim in (("mediad_kernel", "kernel", 0.5), ("mediad_udev", "udev", 1.05)):
         s = P.get(side)
@@ -208,20 +213,24 @@ def issue_table(R):
         if m and fl:
             r = m["rss_kib"] / fl["rss_kib"]
             rows.append((f"RSS with 64 media, {src} source",
-                         f"{m['rss_kib']:,} KiB = {r:.2f}x the floor ({fl['rss_kib']:,} KiB)",
+                         f"{m['rss_kib']:,} KiB = {r:.2f}x the floor ({fl['rss_kib']:,} KiB); "
+                         f"anonymous {m.get('anon_kib', '-')} vs {fl.get('anon_kib', '-')} KiB",
                          "<= 1.10x the floor", _goal(r <= 1.10)))
     if E:
-        rd = E["read_to_unmount"]
+        rd, wr = E["read_to_unmount"], E["write_to_unmount"]
         lim = E["expire_timeout_s"] + 1
-        rows.append(("idle expiry after a read (expire_timeout 3 s)",
-                     f"unmounted {_ms(rd)} after the read ({rd.get('p95_ms', 0) / 1000:.1f} s "
-                     f"p95); {E['flushes_after_reads']} flushes; after a write: "
-                     f"{_ms(E['flush_to_unmount'])} from the flush, "
-                     f"{E['flushes_of_0_bytes']} flushes of 0 bytes",
+        fl = E["flush_to_unmount"]
+        rows.append(("idle expiry (expire_timeout 3 s), from the last use",
+                     f"read: unmounted after {_ms(rd)} ({rd.get('p95_ms', 0) / 1000:.2f} s p95), "
+                     f"{E['flushes_after_reads']} flushes; 4 MiB written: after {_ms(wr)} "
+                     f"({wr.get('p95_ms', 0) / 1000:.2f} s p95), flushes a write "
+                     f"{E.get('flushes_per_write')}"
+                     + (f", {_ms(fl)} from the flush" if fl.get("n") else "")
+                     + f"; {E['flushes_of_0_bytes']} flushes of 0 bytes",
                      f"<= {lim} s; no flush of 0 bytes",
-                     _goal(rd.get("n") and rd["p95_ms"] <= lim * 1000 and
-                           E["flushes_of_0_bytes"] == 0 and E["flush_to_unmount"].get("n") and
-                           E["flush_to_unmount"]["p95_ms"] <= lim * 1000)))
+                     _goal(bool(rd.get("n")) and bool(wr.get("n")) and
+                           rd["p95_ms"] <= lim * 1000 and wr["p95_ms"] <= lim * 1000 and
+                           E["flushes_of_0_bytes"] == 0)))
     w = [max(len(r[i]) for r in rows) if rows else 0 for i in range(4)]
     L = ["", "issue 20: the figures of this run beside their goals", ""]
     L += [f"| {'figure':<{w[0]}} | {'this run':<{w[1]}} | {'goal':<{w[2]}} | {'':<{w[3]}} |",

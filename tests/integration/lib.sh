@@ -205,13 +205,24 @@ our_names() {
 # group), -C so that it runs beside any other automount. Returns once the
 # autofs directory is mounted.
 is_autofs() { grep -q " $MEDIA/auto autofs " /proc/self/mounts; }
+# automount_ready N: automount has said it is ready more than N times (a
+# restarted automount re-connects to the old autofs mount, which answers
+# every lookup with ENOENT, catatonic, until then)
+automount_ready() {
+	[ "$(grep -c "st_ready(): state = 0 path $MEDIA/auto\$" "$T/automount.log" 2>/dev/null)" -gt "$1" ]
+}
 start_automount() {
 	mkdir -p "$MEDIA/auto"
 	"$BUILD/mediad" -c "$CONF" --autofs-entry="$BUILD/auto.media" > "$T/auto.master"
+	ready=$(grep -c "st_ready(): state = 0 path $MEDIA/auto\$" "$T/automount.log" 2>/dev/null)
 	MEDIAD_CONFIG=$CONF setsid /usr/sbin/automount -f -C -d "$T/auto.master" \
 		>> "$T/automount.log" 2>&1 &
 	AUTOMOUNT_PID=$!
 	wait_until 10 "$MEDIA" is_autofs
+	n=0
+	while ! automount_ready "${ready:-0}" && [ $n -lt 200 ]; do
+		sleep 0.05; n=$((n + 1))
+	done
 }
 stop_automount() { # SIGNAL (default TERM)
 	[ -n "$AUTOMOUNT_PID" ] || return 0

@@ -166,8 +166,13 @@ class Access:
         self.udisks_caught_up(k)
         t = self.spawn_us("/usr/bin/udisksctl", "mount", "--no-user-interaction", "-b",
                           self.devs[k])
-        sh("udisksctl", "unmount", "--no-user-interaction", "-b", self.devs[k],
-           stdout=subprocess.DEVNULL)
+        # (udisksd may have seen it go already: "not mounted" is fine,
+        # as long as it is not mounted)
+        subprocess.run(["udisksctl", "unmount", "--no-user-interaction", "-b", self.devs[k]],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if not wait_mounts(lambda ls: not any(ln.split(" - ")[1].split()[1] == self.devs[k]
+                                              for ln in ls if " - " in ln), timeout=5):
+            raise RuntimeError(f"udisksctl left {self.devs[k]} mounted")
         self.udisks_caught_up(k)
         pause(self.ud)
         resume(self.mu.p)

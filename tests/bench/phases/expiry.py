@@ -55,7 +55,8 @@ def run(R):
     f_read = len(_flushes(md, "BENCH_EXP")) - f0
     for i in range(n):
         f1 = len(_flushes(md, "BENCH_EXP"))
-        with open(os.path.join(md.list, "BENCH_EXP", f"data{i}"), "wb") as f:
+        # the same file each time (truncated): the medium is 16 MiB
+        with open(os.path.join(md.list, "BENCH_EXP", "data"), "wb") as f:
             f.write(os.urandom(4 << 20))
         t0 = time.monotonic()
         t_flush = None

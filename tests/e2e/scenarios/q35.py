@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Hardware of a q35 machine (issue 15): an SD card in an SDHCI reader, a
-# SATA disk on AHCI and an NVMe drive hot-plugged on a PCIe root port. One
-# boot per mode serves them all; the machine and its boot media are here.
+# SATA disk on AHCI, an NVMe drive hot-plugged on a PCIe root port and one
+# present at boot behind a root port without hot-plug (a laptop's SSD).
+# One boot per mode serves them all; the machine and its boot media are here.
 """Scenarios: SD, SATA and NVMe on a q35 guest."""
 
 import shlex
@@ -13,22 +14,31 @@ import qemu_driver as qd
 
 @machine("q35")
 def q35_machine(d):
-    """q35 (ICH9 AHCI, PCIe): an SD card and a SATA disk present at boot,
-    a free PCIe root port (rp1) for hot-plug."""
+    """q35 (ICH9 AHCI, PCIe): an SD card, a SATA disk and an NVMe drive
+    (behind rp2, a root port with hotplug=off) present at boot, a free
+    PCIe root port (rp1, hot-plug capable: acpiphp registers its slot)
+    for hot-plug."""
     # SD cards must be a power of two in size.
     sd = mt.disk(d, "sdcard", "dos", [("vfat32", mt.filesystem(
         d, "sdp1", "vfat32", 40, label="SDCARD",
         files={"card.txt": "sd card\n"}))], size_mib=64)
     sata = mt.filesystem(d, "sata", "ext4", 16, label="SATABOOT",
                          files={"s.txt": "sata at boot\n"})
+    ssd = mt.disk(d, "ssd", "gpt", [("ext4", mt.filesystem(
+        d, "ssdp1", "ext4", 16, label="NVMEFIXED",
+        files={"f.txt": "fixed ssd\n"}))])
     extra = (["-device", "sdhci-pci,id=sdhci0"] +
              qd.blockdev_arg("sdcard", sd) +
              ["-device", "sd-card,id=sd0,drive=sdcard",
               "-device", "pcie-root-port,id=rp1,chassis=1,slot=1"] +
              qd.blockdev_arg("sata0", sata) +
-             ["-device", "ide-hd,bus=ide.2,drive=sata0,serial=E2ESATA0"])
+             ["-device", "ide-hd,bus=ide.2,drive=sata0,serial=E2ESATA0",
+              "-device", "pcie-root-port,id=rp2,chassis=2,slot=2,"
+              "hotplug=off"] +
+             qd.blockdev_arg("ssd0", ssd) +
+             ["-device", "nvme,bus=rp2,drive=ssd0,serial=E2ESSD0"])
     return ({"machine": "q35", "extra": extra, "ide_disk": None},
-            {"sd": sd, "sata": sata})
+            {"sd": sd, "sata": sata, "ssd": ssd})
 
 
 def read_write(ctx, name, rec, fstype, want_ro=False, files=()):
@@ -119,8 +129,36 @@ def sata(ctx):
     ctx.unlink_wait("SATAHOT")
 
 
+def ext4_file(img, path, offset=1 << 20):
+    """A file of the ext4 filesystem at offset in a disk image, read on
+    the host (debugfs), or None."""
+    try:
+        return mt.run("debugfs", "-R", "cat " + path,
+                      "%s?offset=%d" % (img, offset))
+    except Exception:
+        return None
+
+
+def bus_checks(ctx, name, bus, removable):
+    """The record and medialist --json agree on bus and removable."""
+    rec = ctx.record(name)
+    check(rec.get("bus") == bus and
+          rec.get("removable") == ("1" if removable else "0"),
+          "%s: bus=%s removable=%s, expected %s %d" % (
+              name, rec.get("bus"), rec.get("removable"), bus, removable))
+    if ctx.has("medialist"):
+        item = ctx.json_item(name)
+        check(item.get("bus") == bus and item.get("removable") is removable,
+              "%s: medialist --json bus=%r removable=%r" % (
+                  name, item.get("bus"), item.get("removable")))
+    else:
+        ctx.note("medialist not built: --json check skipped")
+    return rec
+
+
 @scenario("NVMe drive hot-plugged and unplugged on a PCIe root port, GPT "
-          "with ext4 and exFAT", needs=PUB, machine="q35")
+          "with ext4 and exFAT: removable, read-write", needs=PUB,
+          machine="q35")
 def nvme(ctx):
     d = ctx.img_dir("nvme")
     img = mt.disk(d, "nvme", "gpt", [
@@ -138,12 +176,23 @@ def nvme(ctx):
     check(r1.get("devname", "").startswith("/dev/nvme") and
           r1.get("fstype") == "ext4" and r2.get("fstype") == "exfat",
           "NVMe records: %r %r" % (r1, r2))
-    ctx.note("NVMe record: bus=%s removable=%s options=%s" % (
-        r1.get("bus"), r1.get("removable"), r1.get("options")))
-    ro = "ro" in r1.get("options", "").split(",")
-    read_write(ctx, "NVMEEXT", r1, "ext4", want_ro=ro,
-               files=[("n.txt", "nvme ext4\n")])
-    read_write(ctx, "NVMEXFAT", r2, "exfat", want_ro=ro)
+    # a slot a hot-plug driver manages: removable media, bus nvme, the
+    # drive's model and serial from the controller (udev or not)
+    r1 = bus_checks(ctx, "NVMEEXT", "nvme", True)
+    r2 = bus_checks(ctx, "NVMEXFAT", "nvme", True)
+    check(r1.get("serial") == "E2ENVME1" and r1.get("model"),
+          "NVMEEXT model/serial: %r" % r1)
+    for r in (r1, r2):
+        check("ro" not in r.get("options", "").split(","),
+              "a hot-plugged NVMe offered read-only: %r" % r)
+    ctx.note("NVMe record: bus=%s removable=%s model=%r options=%s" % (
+        r1.get("bus"), r1.get("removable"), r1.get("model"),
+        r1.get("options")))
+    read_write(ctx, "NVMEEXT", r1, "ext4", files=[("n.txt", "nvme ext4\n")])
+    read_write(ctx, "NVMEXFAT", r2, "exfat")
+    if ctx.mounting():
+        out = ctx.sh("cat /media/list/NVMEXFAT/w.txt")
+        check(out == "written\n", "NVMEXFAT: read back %r" % out)
     ctx.medialist(["NVMEEXT", "NVMEXFAT"])
     ctx.release("NVMEEXT")
     ctx.release("NVMEXFAT")
@@ -153,3 +202,22 @@ def nvme(ctx):
     ctx.unlink_wait("NVMEXFAT", what=None)
     check(not [m for m in ctx.no_media_mounts() if "/NVME" in m],
           "stale mounts: %s" % ctx.no_media_mounts())
+    if ctx.mounting():
+        out = ext4_file(img, "/w.txt")
+        check(out == "written\n", "the NVMe on the host: w.txt %r" % out)
+
+
+@scenario("NVMe SSD present at boot behind a root port without hot-plug "
+          "(a laptop's): internal, read-only", needs=PUB, machine="q35")
+def nvme_fixed(ctx):
+    ctx.sh("e2e-wait -L /media/list/NVMEFIXED 30")
+    rec = bus_checks(ctx, "NVMEFIXED", "nvme", False)
+    check(rec.get("devname", "").startswith("/dev/nvme") and
+          rec.get("serial") == "E2ESSD0" and rec.get("fstype") == "ext4",
+          "NVMEFIXED record: %r" % rec)
+    check("ro" in rec.get("options", "").split(","),
+          "a fixed NVMe SSD not offered read-only: %r" % rec)
+    read_write(ctx, "NVMEFIXED", rec, "ext4", want_ro=True,
+               files=[("f.txt", "fixed ssd\n")])
+    ctx.medialist(["NVMEFIXED"])
+    ctx.release("NVMEFIXED")
