@@ -32,10 +32,10 @@ DAEMON_CFLAGS := $(shell pkg-config --cflags $(PKGS_DAEMON) 2>/dev/null)
 DAEMON_LIBS   := $(shell pkg-config --libs $(PKGS_DAEMON) 2>/dev/null) -lev
 
 LIB_SRC    := lib/utf8.c lib/name.c lib/record.c lib/statedir.c lib/config.c lib/options.c lib/log.c \
-              lib/mapentry.c lib/json.c lib/eject.c lib/fallback.c lib/diskseq.c lib/flush.c lib/sysfile.c \
+              lib/mapentry.c lib/json.c lib/eject.c lib/fallback.c lib/diskseq.c lib/flush.c lib/sysfile.c lib/pcislot.c \
               lib/mountid.c lib/mediaction.c lib/run.c lib/unlockproto.c
 DAEMON_SRC := daemon/main.c daemon/setup.c daemon/coldplug.c daemon/events.c daemon/change.c \
-              daemon/child.c daemon/monitor.c daemon/device.c daemon/pcislot.c \
+              daemon/child.c daemon/monitor.c daemon/device.c \
               daemon/probe.c daemon/policy.c daemon/media.c daemon/publish.c \
               daemon/mounts.c daemon/devwatch.c daemon/mediapoll.c daemon/probejob.c daemon/probeworker.c daemon/optical.c \
               daemon/control.c daemon/hooks.c daemon/notify.c daemon/mountreport.c \
@@ -121,7 +121,7 @@ $(BUILD)/tests/test_unlock: tests/unit/test_unlock.c $(call obj,daemon/backoff.c
 	$(CC) $(CPPFLAGS) -Idaemon -Iunlock $(DAEMON_CFLAGS) $(ALL_CFLAGS) -o $@ $^ -lcmocka -lev
 
 # device.c reads libudev: its test links it too
-$(BUILD)/tests/test_device: tests/unit/test_device.c $(call obj,daemon/device.c daemon/pcislot.c) $(LIB_OBJ)
+$(BUILD)/tests/test_device: tests/unit/test_device.c $(call obj,daemon/device.c) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) -o $@ $^ -lcmocka -ludev
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "mountid.h"
+#include "pcislot.h"
 #include "sysfile.h"
 
 #define MAX_DEVS 256
@@ -165,6 +166,7 @@ static void mark_swap(struct eject_unit *u)
 int eject_unit_find(dev_t medium, struct eject_unit *u)
 {
 	char path[64], real[PATH_MAX], p[PATH_MAX + 16];
+	const char *above = NULL;
 	struct stat st;
 	struct dirent *de;
 	DIR *d;
@@ -181,19 +183,25 @@ int eject_unit_find(dev_t medium, struct eject_unit *u)
 	memcpy(u->disk, real, sizeof(u->disk));
 	if (!(u->v = calloc(MAX_DEVS, sizeof(*u->v))))
 		return -ENOMEM;
-	if (!usb_ancestor(u->disk, u->usb)) {
+	if (usb_ancestor(u->disk, u->usb))
+		above = u->usb;
+	else if (!strncmp(u->disk, "/sys/", 5) &&
+		 pcislot_find("/sys", u->disk + 4, u->slot, u->pci) == 0)
+		above = u->pci;
+	if (!above) {
 		r = add_disk(u, u->disk, true);
 		mark_swap(u);
 		return r;
 	}
-	/* removing the USB device takes every disk below it */
+	/* removing the USB device, or the PCI device from its slot, takes
+	 * every disk below it */
 	if (!(d = opendir("/sys/block")))
 		return -errno;
-	len = strlen(u->usb);
+	len = strlen(above);
 	while (r == 0 && (de = readdir(d))) {
 		snprintf(p, sizeof(p), "/sys/block/%s", de->d_name);
 		if (de->d_name[0] != '.' && realpath(p, real) &&
-		    !strncmp(real, u->usb, len) && real[len] == '/')
+		    !strncmp(real, above, len) && real[len] == '/')
 			r = add_disk(u, real, !strcmp(real, u->disk));
 	}
 	closedir(d);
@@ -268,6 +276,14 @@ static int power_off(const struct eject_unit *u, const char *kname, int fd, char
 		if ((r = write_attr(p, "1")) < 0)
 			return r;
 		snprintf(msg, msgsize, "%s powered off: it can be unplugged safely", kname);
+		return 0;
+	}
+	if (u->slot[0]) {
+		snprintf(p, sizeof(p), "%s/power", u->slot);
+		if ((r = write_attr(p, "0")) < 0)
+			return r;
+		snprintf(msg, msgsize, "%s: its slot powered off: it can be unplugged safely",
+			 kname);
 		return 0;
 	}
 	snprintf(p, sizeof(p), "%s/device/delete", u->disk);

@@ -32,10 +32,14 @@ struct eject_dev {
 
 /* What powering off the medium's disk takes away: the disk and its
  * partitions, and for a USB device every disk below that device (the
- * other LUN of a card reader, the other bay of a dock). */
+ * other LUN of a card reader, the other bay of a dock), for a disk in a
+ * hot-plug PCI slot every disk below the device in it (an NVMe drive's
+ * other namespaces). */
 struct eject_unit {
 	char disk[PATH_MAX]; /* sysfs directory of the medium's disk */
 	char usb[PATH_MAX];  /* sysfs directory of the USB device above it, "" */
+	char slot[PATH_MAX]; /* else the hot-plug PCI slot it sits in, "" */
+	char pci[PATH_MAX];  /* and the PCI device in that slot */
 	struct eject_dev *v; /* owned: eject_unit_free() */
 	size_t n;
 };
@@ -45,7 +49,8 @@ void eject_unit_free(struct eject_unit *u);
 
 /* Writes the disks of u back (fsync, BLKFLSBUF), then powers off: a
  * loop device is detached, an optical drive's tray opened, a USB device
- * removed from its port, a SCSI disk deleted; other devices only flushed.
+ * removed from its port, a hot-plug PCI slot powered off (an NVMe drive in
+ * a bay), a SCSI disk deleted; other devices only flushed.
  * Only after every filesystem on u has been flushed and unmounted.
  * msg (EJECT_MSG_BUF) says what happened or what stood in the way. */
 int eject_power_off(const struct eject_unit *u, char *msg, size_t msgsize);

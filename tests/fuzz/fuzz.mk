@@ -14,7 +14,7 @@ FUZZ_LINK  := -fsanitize=fuzzer,address,undefined
 FUZZ_TARGETS := record name key mapentry config control udev
 
 FUZZ_LIB_SRC := lib/utf8.c lib/name.c lib/record.c lib/statedir.c lib/config.c lib/options.c \
-                lib/log.c lib/mapentry.c lib/json.c lib/eject.c lib/flush.c lib/sysfile.c lib/mountid.c \
+                lib/log.c lib/mapentry.c lib/json.c lib/eject.c lib/flush.c lib/sysfile.c lib/pcislot.c lib/mountid.c \
                 lib/mediaction.c
 fobj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
 
@@ -22,7 +22,7 @@ fobj = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(1))
 EXTRA_name    := daemon/media.c
 EXTRA_control := daemon/control.c daemon/media.c daemon/child.c
 LIBS_control  := -lev
-EXTRA_udev    := daemon/device.c daemon/pcislot.c
+EXTRA_udev    := daemon/device.c
 LIBS_udev     := -ludev
 
 FUZZ_BINS := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))

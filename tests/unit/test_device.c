@@ -5,6 +5,7 @@
  * "\x-1" taken for an escape when sscanf's %2x read the digits);
  * device_wanted, the uevent filter; and pcislot_hotplug, which PCI
  * disks count as removable, on sysfs trees made in a temp dir. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -253,6 +254,26 @@ static void test_hotplug_q35(void **state)
 	assert_false(pcislot_hotplug(sysroot, NULL));
 }
 
+/* The slot eject powers off, and the device in it whose disks all go. */
+static void test_slot_find(void **state)
+{
+	char slotdir[PATH_MAX], dev[PATH_MAX], want[PATH_MAX + 64];
+
+	(void)state;
+	q35_tree();
+	assert_int_equal(pcislot_find(sysroot, HOT_NVME, slotdir, dev), 0);
+	snprintf(want, sizeof(want), "%s/bus/pci/slots/0", sysroot);
+	assert_string_equal(slotdir, want);
+	snprintf(want, sizeof(want), "%s/devices/pci0000:00/0000:00:04.0/0000:01:00.0", sysroot);
+	assert_string_equal(dev, want);
+	assert_int_equal(pcislot_find(sysroot, HOT_NVME "/nvme2n1p1", slotdir, dev), 0);
+	assert_string_equal(dev, want);
+	/* no slot: eject only flushes */
+	assert_int_equal(pcislot_find(sysroot, FIXED_NVME, slotdir, dev), -ENOENT);
+	assert_int_equal(pcislot_find(sysroot, ROOTBUS_NVME, slotdir, dev), -ENOENT);
+	assert_int_equal(pcislot_find(sysroot, NULL, slotdir, dev), -ENOENT);
+}
+
 static void test_hotplug_slot_kinds(void **state)
 {
 	(void)state;
@@ -356,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_bounds),
 		cmocka_unit_test(test_wanted),
 		cmocka_unit_test_setup_teardown(test_hotplug_q35, fake_sys, rm_sys),
+		cmocka_unit_test_setup_teardown(test_slot_find, fake_sys, rm_sys),
 		cmocka_unit_test_setup_teardown(test_hotplug_slot_kinds, fake_sys, rm_sys),
 		cmocka_unit_test_setup_teardown(test_hotplug_slot_address, fake_sys, rm_sys),
 		cmocka_unit_test_setup_teardown(test_hotplug_thunderbolt, fake_sys, rm_sys),

@@ -156,8 +156,9 @@ def bus_checks(ctx, name, bus, removable):
     return rec
 
 
-@scenario("NVMe drive hot-plugged and unplugged on a PCIe root port, GPT "
-          "with ext4 and exFAT: removable, read-write", needs=PUB,
+@scenario("NVMe drive hot-plugged on a PCIe root port, GPT with ext4 and "
+          "exFAT: removable, read-write; medialist eject powers its slot "
+          "off", needs=PUB,
           machine="q35")
 def nvme(ctx):
     d = ctx.img_dir("nvme")
@@ -197,7 +198,19 @@ def nvme(ctx):
     ctx.release("NVMEEXT")
     ctx.release("NVMEXFAT")
     ctx.mark()
-    ctx.vm.unplug_disk("nvme1", "nvme1")
+    if ctx.has("medialist"):
+        # eject powers the slot off (lib/eject.c): acpiphp ejects the
+        # controller and QEMU deletes the device, as a person pulling the
+        # drive from its bay after the light went out
+        rc, out = ctx.run("medialist eject NVMEEXT", 120)
+        check(rc == 0 and "slot powered off" in out,
+              "medialist eject NVMEEXT: rc %s: %r" % (rc, out))
+        ctx.vm.qmp.wait_event("DEVICE_DELETED", 60,
+                              lambda e: e["data"].get("device") == "nvme1")
+        ctx.vm.blockdev_del("nvme1")
+        ctx.note("medialist eject: %s" % " ".join(out.split()))
+    else:
+        ctx.vm.unplug_disk("nvme1", "nvme1")
     ctx.unlink_wait("NVMEEXT")
     ctx.unlink_wait("NVMEXFAT", what=None)
     check(not [m for m in ctx.no_media_mounts() if "/NVME" in m],

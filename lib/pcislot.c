@@ -6,6 +6,7 @@
 #include "pcislot.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,7 +92,8 @@ static int pci_path(const char *sys, const char *devpath, char devs[PCI_DEPTH][6
 /* Whether one of devs sits in a slot a hot-plug driver manages (pciehp,
  * acpiphp, shpchp): such a slot has a "power" file next to its
  * "address", while a slot the firmware merely names (pci_slot) has none. */
-static bool in_hotplug_slot(const char *sys, char devs[PCI_DEPTH][64], int n)
+static bool in_hotplug_slot(const char *sys, char devs[PCI_DEPTH][64], int n,
+			    char slot[NAME_MAX + 1], int *which)
 {
 	char dir[PATH_MAX];
 	bool hit = false;
@@ -116,8 +118,13 @@ static bool in_hotplug_slot(const char *sys, char devs[PCI_DEPTH][64], int n)
 			continue;
 		len = strcspn(addr, "\n");
 		addr[len] = '\0';
-		for (int i = 0; i < n && !hit; i++)
+		for (int i = 0; i < n && !hit; i++) {
 			hit = slot_holds(addr, devs[i]);
+			if (hit) {
+				snprintf(slot, NAME_MAX + 1, "%s", e->d_name);
+				*which = i;
+			}
+		}
 	}
 	closedir(dp);
 	return hit;
@@ -166,17 +173,36 @@ static bool nvme_paths_hotplug(const char *sys, const char *devpath, int depth)
 
 static bool pci_hotplug(const char *sys, const char *devpath, int depth)
 {
-	char devs[PCI_DEPTH][64];
-	int n = pci_path(sys, devpath, devs);
+	char devs[PCI_DEPTH][64], slot[NAME_MAX + 1];
+	int n = pci_path(sys, devpath, devs), which;
 
 	if (n < 0)
 		return true;
 	if (n > 0)
-		return in_hotplug_slot(sys, devs, n);
+		return in_hotplug_slot(sys, devs, n, slot, &which);
 	return nvme_paths_hotplug(sys, devpath, depth);
 }
 
 bool pcislot_hotplug(const char *sys, const char *devpath)
 {
 	return devpath && pci_hotplug(sys, devpath, 0);
+}
+
+int pcislot_find(const char *sys, const char *devpath, char slot[PATH_MAX], char pcidev[PATH_MAX])
+{
+	char devs[PCI_DEPTH][64], name[NAME_MAX + 1], full[PATH_MAX], key[80];
+	int n = devpath ? pci_path(sys, devpath, devs) : 0, which = -1;
+	char *at;
+
+	if (n <= 0 || !in_hotplug_slot(sys, devs, n, name, &which) ||
+	    snprintf(slot, PATH_MAX, "%s/bus/pci/slots/%s", sys, name) >= PATH_MAX ||
+	    snprintf(full, sizeof(full), "%s%s/", sys, devpath) >= (int)sizeof(full))
+		return -ENOENT;
+	/* the device in the slot: the path up to its own name */
+	snprintf(key, sizeof(key), "/%s/", devs[which]);
+	if (!(at = strstr(full, key)))
+		return -ENOENT;
+	at[strlen(key) - 1] = '\0';
+	snprintf(pcidev, PATH_MAX, "%s", full);
+	return 0;
 }
