@@ -60,7 +60,7 @@ UNIT_BINS  := $(patsubst %,$(BUILD)/tests/test_%,$(UNIT_TESTS))
 PROGS := $(BUILD)/mediad $(BUILD)/auto.media $(BUILD)/medialist $(BUILD)/mount.mediad \
          $(BUILD)/mediad-unlock
 
-.PHONY: all check check-quick e2e deb livecd livecd-check unit asan clang-build cppcheck clang-tidy fuzz fuzz-smoke stress \
+.PHONY: all check check-quick e2e deb livecd livecd-check desktop unit asan clang-build cppcheck clang-tidy fuzz fuzz-smoke stress \
         integration demo install deps clean
 all: $(PROGS)
 
@@ -181,7 +181,7 @@ stress: all
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(STRESS_FUZZ_SECONDS)
 
 # Quick loop for development: everything on the host, no QEMU.
-check-quick: all unit asan clang-build cppcheck clang-tidy integration
+check-quick: all unit asan clang-build cppcheck clang-tidy desktop integration
 
 # Everything, as CI runs it: host tests (the storm at its full 2,000
 # cycles, as issue 8 asks), short fuzz and bench runs, the QEMU
@@ -199,11 +199,19 @@ deb:
 	@ls build/deb/mediad_*_amd64.deb
 
 # The live CD (livecd-build/): build/livecd/mediad-live.iso, and booted in
-# QEMU with a stick plugged in and read through /media/list.
+# QEMU with a stick plugged in and read through /media/list. FLAVOUR=desktop:
+# build/livecd/mediad-live-desktop.iso (X, desktop/). livecd-check boots
+# both (the desktop's build, its chroot session and its boot included).
 livecd: deb
 	$(MAKE) --no-print-directory -C livecd-build
 livecd-check: livecd
 	$(MAKE) --no-print-directory -C livecd-build check
+
+# The desktop flavour's indicator (desktop/): gcc and clang builds, its
+# dry-run test, cppcheck and clang-tidy; no X, no root.
+desktop:
+	$(MAKE) --no-print-directory -C desktop BUILD=$(BUILD) CC=$(CC) all check analyse
+	$(MAKE) --no-print-directory -C desktop BUILD=$(BUILD)/clang CC=clang all
 
 # QEMU end-to-end tests on Debian's kernel (tests/e2e, kernel cached in
 # /var/cache/mediad/e2e).

@@ -329,9 +329,18 @@ SCENARIOS = {  # longest first, so that two at a time finish together
     "bios-cd": sc_bios_cd,
     "netboot-faults": sc_netboot_faults,
 }
+# the desktop flavour's ISO: boot, plug, file manager, write, safe,
+# screenshots (check/desktop_check.py); first, as the longest
+from desktop_check import sc_desktop  # noqa: E402
+SCENARIOS = {"desktop": sc_desktop, **SCENARIOS}
 
 
-def run_one(name, out, args):
+# the kernel's check of the timer interrupt, which a guest starved of CPU by
+# a loaded host can fail before any of ours runs: that boot is tried again
+STARVED = "IO-APIC + timer doesn't work"
+
+
+def run_one(name, out, args, retry=True):
     with tempfile.TemporaryDirectory(prefix="mediad-livecd-check.") as wd:
         ctx = Ctx(name, out, wd, args)
         t = time.monotonic()
@@ -340,6 +349,9 @@ def run_one(name, out, args):
             ctx.log("ok (%.0fs)" % (time.monotonic() - t))
             return ctx.times or {"login": None}
         except (Fail, OSError) as e:
+            if retry and STARVED in str(e):
+                ctx.log("kernel panic of a CPU-starved guest (%s): booting again" % STARVED)
+                return run_one(name, out, args, retry=False)
             ctx.log("FAILED: %s" % e)
             return None
         except Exception as e:  # a bug here must not hide the other boots' results

@@ -6,7 +6,11 @@
 # boot to login under the same QEMU, RAM used after login. Everything goes
 # to $COMPARE_DIR (default /var/tmp/mediad-livecd-compare), with caches of
 # its own: never the build's cache nor build/livecd. Not part of make check.
-# COMPARE_RESUME=1 keeps what an interrupted run measured and goes on.
+# COMPARE_RESUME=1 keeps what an interrupted run measured and goes on;
+# COMPARE_BOOTS=N boots each ISO N times, alternating (medians; default 3).
+# Our own builds take the livecd build lock (LIVECD_LOCK, default
+# /tmp/livecd-build.lock; empty: none) like every livecd build on a shared
+# host: do not run this under that lock yourself.
 . "$(dirname "$0")/lib.sh"
 deb=$(readlink -f "$1")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,15 +37,21 @@ timed() { # timed NAME COMMAND...: wall seconds of COMMAND into results
 }
 
 # ---- ours: cold (a cache of its own, empty), then warm (the ISO rebuilt)
+lock=${LIVECD_LOCK-/tmp/livecd-build.lock}
 ours() {
 	make -C "$top" OUT="$dir/ours" LIVECD_CACHE="$dir/cache-ours" DEB="$deb" all
 }
+# the build lock around a measurement, so that waiting for it is not timed
+locked() {
+	[ -n "$lock" ] || { "$@"; return; }
+	exec 9>>"$lock"; flock 9; "$@"; flock -u 9; exec 9>&-
+}
 v() { awk -v k="$1" '$1 == k {print $2}' "$res"; }
 log "ours, cold"
-timed ours-cold ours
+locked timed ours-cold ours
 grep -q "^ours-warm " "$res" || rm -rf "$dir/ours"
 log "ours, warm"
-timed ours-warm ours
+locked timed ours-warm ours
 
 # ---- live-build: the same packages, our .deb as a local package, serial
 # autologin as ours (live-config logs in on tty1-6 only), a 1 s menu
@@ -57,7 +67,9 @@ lb config --distribution "$SUITE" --architecture amd64 --archive-areas main \
 	> "$dir/lb-config.log" 2>&1 || die "lb config failed (log: $dir/lb-config.log)"
 }
 lb_config
-{ sed -e 's/#.*//' "$top/packages.list"; echo live-boot live-config live-config-systemd; } |
+# (user-setup: live-config makes the live user with it; a recommends of
+# live-config, and this build installs no recommends, as ours)
+{ sed -e 's/#.*//' "$top/packages.list"; echo live-boot live-config live-config-systemd user-setup; } |
 	tr -s ' \t' '\n' | sed '/^$/d' > config/package-lists/mediad.list.chroot
 cp "$deb" config/packages.chroot/
 d=config/includes.chroot/etc/systemd/system/serial-getty@ttyS0.service.d
@@ -72,12 +84,14 @@ lb clean >/dev/null 2>&1   # keeps cache/: the bootstrap and the packages
 lb_config
 log "live-build, warm"
 timed lb-warm lb build
+mv -f "$dir"/lb/*.iso "$dir/livebuild.iso" 2>/dev/null || true
 cd "$top" || die "no $top"
 
 # ---- the two ISOs under the same QEMU
-sed -i '/^ours-iso \|^livebuild-iso \|-login \|-cpu \|-ram \|-pkgs /d' "$res"
-python3 "$top/check/compare-boot.py" "$dir/ours/mediad-live.iso" "$dir/livebuild.iso" \
-	>> "$res" || die "booting the ISOs failed"
+sed -i '/^ours-iso \|^livebuild-iso \|-login\(-runs\)\? \|-cpu \|-ram \|-pkgs /d' "$res"
+log "booting each ISO ${COMPARE_BOOTS:-3} times, alternating"
+python3 "$top/check/compare-boot.py" --boots "${COMPARE_BOOTS:-3}" "$dir/ours/mediad-live.iso" \
+	"$dir/livebuild.iso" >> "$res" || die "booting the ISOs failed"
 printf '%s %s\n' ours-iso "$(stat -c %s "$dir/ours/mediad-live.iso")" \
 	livebuild-iso "$(stat -c %s "$dir/livebuild.iso")" >> "$res"
 
@@ -87,7 +101,10 @@ printf '%-26s %17ss %17ss\n' "build, cold (empty cache)" "$(v ours-cold)" "$(v l
 printf '%-26s %17ss %17ss\n' "build, warm" "$(v ours-warm)" "$(v lb-warm)"
 printf '%-26s %18s %18s\n' "ISO size" "$(mib "$(v ours-iso)")" "$(mib "$(v livebuild-iso)")"
 printf '%-26s %17ss %17ss\n' "boot to login (BIOS CD)" "$(v ours-login)" "$(v livebuild-login)"
+printf '%-26s %18s %18s\n' "  each boot" "$(v ours-login-runs)" "$(v livebuild-login-runs)"
 printf '%-26s %18s %18s\n' "QEMU CPU to login" "$(v ours-cpu)s" "$(v livebuild-cpu)s"
 printf '%-26s %14s MiB %14s MiB\n' "RAM used after login" "$(v ours-ram)" "$(v livebuild-ram)"
+awk '$1 == "ours-login" {o = $2} $1 == "livebuild-login" {l = $2}
+	END {if (o > 0) printf "%-26s %18s %17.2fx\n", "boot, live-build / ours", "", l / o}' "$res"
 printf '%-26s %18s %18s\n' "packages on the image" "$(v ours-pkgs)" "$(v livebuild-pkgs)"
 log "all figures in $res; logs in $dir"

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0-or-later
-"""manifest.py ROOT GENERATED OUT: write the licence manifest of the live tree
-(package, version, source package, licence from its copyright file) and fail
-if the tree holds a file that neither dpkg nor GENERATED accounts for.
+"""manifest.py ROOT GENERATED... OUT: write the licence manifest of the live
+tree (package, version, source package, licence from its copyright file) and
+fail if the tree holds a file that neither dpkg nor a GENERATED list (the
+common one, then a flavour's) accounts for.
 Every package is read the same way, mediad's own included (its
 /usr/share/doc/mediad/copyright comes from debian/copyright).
 Reads ROOT only; never runs anything inside it."""
@@ -12,7 +13,9 @@ import os
 import re
 import sys
 
-ROOT, GENERATED, OUT = sys.argv[1:4]
+if len(sys.argv) < 4:
+    sys.exit("usage: manifest.py ROOT GENERATED... OUT")
+ROOT, GENERATED, OUT = sys.argv[1], sys.argv[2:-1], sys.argv[-1]
 MERGED = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 
 
@@ -120,11 +123,12 @@ if os.path.exists(reg):
         if len(f) >= 2:
             owned.add(canon(f[1]))
 
-patterns = []
-for line in open(GENERATED, encoding="utf-8"):
-    line = line.split("#", 1)[0].strip()
-    if line:
-        patterns.append(line)
+patterns = []  # (pattern, the list that has it)
+for gen in GENERATED:
+    for line in open(gen, encoding="utf-8"):
+        line = line.split("#", 1)[0].strip()
+        if line:
+            patterns.append((line, gen))
 
 unaccounted = []
 used = set()
@@ -134,7 +138,7 @@ for dirpath, dirnames, filenames in os.walk(ROOT):
         p = rel + "/" + name
         if p in owned:
             continue
-        hit = [pat for pat in patterns if fnmatch.fnmatchcase(p, pat)]
+        hit = [pat for pat in patterns if fnmatch.fnmatchcase(p, pat[0])]
         if hit:
             used.update(hit)
             continue
@@ -154,10 +158,10 @@ os.replace(OUT + ".part", OUT)
 print("[livecd] manifest: %d packages, %d files owned by dpkg" % (len(pkgs), len(owned)), file=sys.stderr)
 for pat in patterns:
     if pat not in used:
-        print("[livecd] note: %s: %s matches no file" % (GENERATED, pat), file=sys.stderr)
+        print("[livecd] note: %s: %s matches no file" % (pat[1], pat[0]), file=sys.stderr)
 if unaccounted:
     print("[livecd] error: %d file(s) on the image that no package and no line of %s accounts for:"
-          % (len(unaccounted), GENERATED), file=sys.stderr)
+          % (len(unaccounted), " or ".join(GENERATED)), file=sys.stderr)
     for p in sorted(unaccounted)[:200]:
         print("  " + p, file=sys.stderr)
     sys.exit(1)
