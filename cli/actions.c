@@ -39,7 +39,10 @@ int actions_wait_for(const struct ml *ml, const char *name)
 	double end = ml->timeout < 0 ? 0 : now() + ml->timeout;
 	int fd, dfd, r = 0;
 
-	snprintf(dir, sizeof(dir), "%s/media", ml->cfg.state_dir);
+	/* the link in <media_dir>/list, not the record: mediad publishes the
+	 * record first and the link last (daemon/publish.c), and a mount
+	 * that followed the record before its link existed failed */
+	snprintf(dir, sizeof(dir), "%s/list", ml->cfg.media_dir);
 	fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (fd < 0)
 		return -errno;
