@@ -236,17 +236,25 @@ class Scratch:
         """losetup an image of ours; return the loop device."""
         dev = run("losetup", "-f", "--show", *(["-r"] if ro else []),
                   img).strip()
-        self.loops.append(dev)
+        # the file it backs, as the kernel names it: an image outside the
+        # scratch dir (a scenario's own) is detached by close() too
+        self.loops.append((dev, backing(dev) or os.path.realpath(img)))
         return dev
 
-    def ours(self, dev):
-        return backing(dev).startswith(self.path + "/")
+    def ours(self, dev, img=None):
+        """Whether dev still backs img (default: a file of the scratch
+        dir): another run may have reused the device number since."""
+        b = backing(dev)
+        return b == img if img else b.startswith(self.path + "/")
 
     def detach(self, dev):
         """Detach a loop device we attached, if it still backs our file."""
-        self.loops.remove(dev)
-        if self.ours(dev):
-            run("losetup", "-d", dev)
+        for entry in self.loops:
+            if entry[0] == dev:
+                self.loops.remove(entry)
+                if self.ours(dev, entry[1]):
+                    run("losetup", "-d", dev)
+                return
 
     def close(self):
         with open("/proc/self/mountinfo") as f:
@@ -254,8 +262,8 @@ class Scratch:
         for m in sorted((m for m in mps if m.startswith(self.path + "/")),
                         reverse=True):
             subprocess.run(["umount", "-l", m], stderr=subprocess.DEVNULL)
-        for dev in self.loops:
-            if self.ours(dev):
+        for dev, img in self.loops:
+            if self.ours(dev, img):
                 subprocess.run(["losetup", "-d", dev],
                                stderr=subprocess.DEVNULL)
         self.loops.clear()
