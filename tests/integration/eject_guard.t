@@ -187,6 +187,11 @@ ML eject BTR > "$T/out" 2> "$T/err"; st=$?
 check "btrfs bind-mounted elsewhere: eject refused (1)" test $st -eq 1
 check "naming the bind mount" grep -qF "${B#/dev/} is mounted by the system on $T/bbind" "$T/err"
 umount "$T/bbind"
+# while the bind mount stood, an event for the device (the eject's own
+# open, udev's watch) may have found it mounted by the system and listed
+# it; its end re-offers it through a new probe (udev: a round trip)
+check "offered again once the bind mount is gone" \
+	wait_until 10 "$STATE/media" rec_is BTR mountpoint "$MEDIA/auto/BTR"
 echo data > "$MEDIA/auto/BTR/f"
 ML unmount BTR > "$T/out" 2> "$T/err"; st=$?
 check "btrfs: unmount (0)" sh -c "test $st -eq 0 && grep -qx 'BTR unmounted' '$T/out'"
