@@ -34,7 +34,7 @@ DAEMON_LIBS   := $(shell pkg-config --libs $(PKGS_DAEMON) 2>/dev/null) -lev
 LIB_SRC    := lib/utf8.c lib/name.c lib/record.c lib/statedir.c lib/config.c lib/options.c lib/log.c \
               lib/mapentry.c lib/json.c lib/eject.c lib/fallback.c lib/diskseq.c lib/flush.c lib/sysfile.c lib/pcislot.c \
               lib/mountid.c lib/mediaction.c lib/run.c lib/unlockproto.c
-DAEMON_SRC := daemon/main.c daemon/setup.c daemon/coldplug.c daemon/events.c daemon/change.c \
+DAEMON_SRC := daemon/main.c daemon/setup.c daemon/coldplug.c daemon/events.c daemon/later.c daemon/change.c \
               daemon/child.c daemon/monitor.c daemon/device.c \
               daemon/probe.c daemon/policy.c daemon/media.c daemon/publish.c \
               daemon/mounts.c daemon/devwatch.c daemon/mediapoll.c daemon/probejob.c daemon/probeworker.c daemon/optical.c \

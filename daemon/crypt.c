@@ -18,6 +18,7 @@
 #include "cryptrun.h"
 #include "cryptsys.h"
 #include "events.h"
+#include "later.h"
 #include "log.h"
 #include "mediad.h"
 
@@ -239,7 +240,7 @@ static void rejudge_now(struct mediad *md, dev_t devnum, struct udev_device *d)
  * at hand is done (its cleartext came or went). */
 static void rejudge(struct mediad *md, dev_t devnum)
 {
-	events_later(md, devnum, 0., rejudge_now);
+	later_run(md, devnum, 0., rejudge_now);
 }
 
 static void on_closed(const struct child_result *res, void *arg)

@@ -3,9 +3,10 @@
  * ends with the published state equal to what it learned about that one
  * device; handlers are idempotent, so a duplicate event is harmless. Never
  * publishes itself: daemon/change.c does, for every source of change.
- * Longer than 400 lines because the three event sources (device monitor,
+ * Longer than 450 lines because the three event sources (device monitor,
  * mount table, device-write watch) share one handler and its helpers;
- * split further, each part would need the others' statics. */
+ * split further, each part would need the others' statics (the deferred
+ * look-again, which needs none, is daemon/later.c). */
 #include "events.h"
 
 #include <errno.h>
@@ -25,6 +26,7 @@
 #include "mediapoll.h"
 #include "memtrim.h"
 #include "optical.h"
+#include "later.h"
 #include "monitor.h"
 #include "policy.h"
 #include "probejob.h"
@@ -129,43 +131,6 @@ void events_name_waiting(struct mediad *md)
 	free(wait);
 }
 
-struct later {
-	ev_timer timer;
-	struct mediad *md;
-	dev_t devnum;
-	events_later_fn *fn;
-};
-
-static void on_later(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct later *l = w->data;
-	struct udev_device *d = udev_device_new_from_devnum(l->md->udev, 'b', l->devnum);
-
-	(void)loop;
-	(void)revents;
-	if (d) {
-		l->fn(l->md, l->devnum, d);
-		udev_device_unref(d);
-	}
-	free(l);
-}
-
-void events_later(struct mediad *md, dev_t devnum, double after, events_later_fn *fn)
-{
-	struct later *l = calloc(1, sizeof(*l));
-
-	if (!l) {
-		log_err("no memory to look at a device again later");
-		return;
-	}
-	l->md = md;
-	l->devnum = devnum;
-	l->fn = fn;
-	ev_timer_init(&l->timer, on_later, after, 0.);
-	l->timer.data = l;
-	ev_timer_start(md->loop, &l->timer);
-}
-
 static void probe_retry(struct mediad *md, dev_t devnum, struct udev_device *d)
 {
 	/* only if it is still the medium that timed out: another event since
@@ -192,7 +157,7 @@ static void on_probe_done(struct devinfo *info, bool timed_out, bool retry, void
 			 "probe timed out after %u s (the medium does not answer)%s",
 			 md->cfg.probe_timeout, retry ? "" : "; trying once more");
 		if (!retry)
-			events_later(md, info->devnum, (double)md->cfg.probe_timeout, probe_retry);
+			later_run(md, info->devnum, (double)md->cfg.probe_timeout, probe_retry);
 	} else if (!info->fs.found && info->fs.error[0]) {
 		log_debug("%s: %s", info->devname, info->fs.error);
 	}
@@ -385,7 +350,7 @@ static void mounts_changed(struct mediad *md)
 			 * applied to every medium (an event may reorder
 			 * md->media), as the write watch does. */
 			if (!strncmp(e->rec.reason, "mounted by the system", 21) && !f.system)
-				events_later(md, e->devnum, 0., reprobe);
+				later_run(md, e->devnum, 0., reprobe);
 			continue;
 		}
 		now = f.ours ? f.ours : f.system ? f.system : "";

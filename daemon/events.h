@@ -20,13 +20,6 @@ void events_start(struct mediad *md);
 /* Handles one device event: action is "add", "change", "remove", ... */
 void events_handle(struct mediad *md, struct udev_device *d, const char *action);
 
-/* What events_later runs: d is the device devnum names now. */
-typedef void events_later_fn(struct mediad *md, dev_t devnum, struct udev_device *d);
-
-/* Runs fn on device devnum after `after` seconds (0: once the event at
- * hand is done), if the device still exists then. */
-void events_later(struct mediad *md, dev_t devnum, double after, events_later_fn *fn);
-
 /* Coldplug and re-enumeration after lost events: makes the published
  * state equal to the devices present. */
 int events_rescan(struct mediad *md);
