@@ -55,6 +55,7 @@ cleanup() {
 	grep -o " $T/[^ ]*" /proc/self/mounts 2>/dev/null | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null; done
 	for l in $LOOPS; do is_ours "$l" && losetup -d "$l" 2>/dev/null; done
+	# on stderr, so that prove shows it without -v
 	if [ "$FAILED" -ne 0 ] && [ -f "$LOG" ]; then
 		echo "# --- mediad log ($SOURCE) ---"
 		sed 's/^/# /' "$LOG" | tail -60
@@ -62,14 +63,18 @@ cleanup() {
 			echo "# --- automount log ---"
 			sed 's/^/# /' "$T/automount.log" | tail -150
 		fi
-	fi
+	fi >&2
 	rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ok() { N=$((N + 1)); echo "ok $N - $*"; }
-not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $*"; }
+# a failure is also told on stderr, which prove shows without -v
+not_ok() {
+	N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $*"
+	echo "not ok $N - $* (${0##*/})" >&2
+}
 # check DESCRIPTION COMMAND...: one TAP line from a command's status
 check() {
 	d=$1; shift
