@@ -69,61 +69,61 @@ $(BUILD)/obj/%.o: %.c
 	$(CC) $(CPPFLAGS) $(DAEMON_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/mediad: $(DAEMON_OBJ) $(LIB_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(DAEMON_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
 
 $(BUILD)/medialist: $(CLI_OBJ) $(LIB_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CLI_LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(CLI_LIBS)
 
 # auto.media links only lib/ and libc: no libudev, no libblkid.
 MAP_OBJ := $(call obj,autofs-maps/auto_media.c lib/name.c lib/utf8.c lib/record.c lib/statedir.c \
              lib/config.c lib/options.c lib/mapentry.c lib/diskseq.c lib/sysfile.c)
 $(BUILD)/auto.media: $(MAP_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 
 # mount.mediad, the mount helper behind auto.media's answers: libc only too
 HELPER_SRC := autofs-maps/mount_mediad.c autofs-maps/mountrun.c autofs-maps/kreason.c autofs-maps/extsb.c
 HELPER_OBJ := $(call obj,$(HELPER_SRC) lib/fallback.c lib/options.c lib/config.c \
              lib/record.c lib/statedir.c lib/utf8.c lib/name.c lib/log.c lib/diskseq.c lib/sysfile.c lib/run.c)
 $(BUILD)/mount.mediad: $(HELPER_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) $(DAEMON_PURE_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) -o $@ $^ -lcmocka
+	$(CC) $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka
 
 # extsb.c is mount.mediad's: its test links it alone
 $(BUILD)/tests/test_extsb: tests/unit/test_extsb.c $(call obj,autofs-maps/extsb.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Iautofs-maps $(ALL_CFLAGS) -o $@ $^ -lcmocka
+	$(CC) $(CPPFLAGS) -Iautofs-maps $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka
 
 # child.c runs real children on a real libev loop
 $(BUILD)/tests/test_child: tests/unit/test_child.c $(call obj,daemon/child.c lib/log.c)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) -o $@ $^ -lcmocka -lev
+	$(CC) $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka -lev
 
 # hooks.c runs its hooks through child.c on a libev loop: linked with both
 $(BUILD)/tests/test_hooks: tests/unit/test_hooks.c $(call obj,daemon/hooks.c daemon/child.c) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) -o $@ $^ -lcmocka -lev
+	$(CC) $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka -lev
 
 # mediad-unlock, the one program that links libcryptsetup (mediad runs it
 # with the secret on its stdin; daemon/cryptrun.c)
 UNLOCK_SRC := unlock/mediad-unlock.c unlock/secret.c
 UNLOCK_OBJ := $(call obj,$(UNLOCK_SRC) lib/unlockproto.c)
 $(BUILD)/mediad-unlock: $(UNLOCK_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $$(pkg-config --libs libcryptsetup)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $$(pkg-config --libs libcryptsetup)
 
 # the unlock protocol, the back-off, sysfs and key_dir checks, the
 # helper's secret buffer: pure parts, on a fake sysfs and real files
 $(BUILD)/tests/test_unlock: tests/unit/test_unlock.c $(call obj,daemon/backoff.c \
   daemon/cryptsys.c daemon/cryptkey.c daemon/cryptrun.c daemon/child.c unlock/secret.c) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Idaemon -Iunlock $(DAEMON_CFLAGS) $(ALL_CFLAGS) -o $@ $^ -lcmocka -lev
+	$(CC) $(CPPFLAGS) -Idaemon -Iunlock $(DAEMON_CFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka -lev
 
 # device.c reads libudev: its test links it too
 $(BUILD)/tests/test_device: tests/unit/test_device.c $(call obj,daemon/device.c) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) -o $@ $^ -lcmocka -ludev
+	$(CC) $(CPPFLAGS) -Idaemon $(DAEMON_CFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka -ludev
 
 # ---- tests ---------------------------------------------------------------
 PROVE := prove --timer
