@@ -75,6 +75,32 @@ int actions_wait_for(const struct ml *ml, const char *name)
 	return r;
 }
 
+/* When NAME is no offered medium but a listed (ignored) device carries
+ * that label, says why it is not offered and returns true: a medium
+ * withdrawn a moment ago (a bind mount made it the system's, say) is
+ * told as such, not as an unknown name. */
+static bool explain_not_offered(const struct ml *ml, const char *name)
+{
+	struct entries all;
+	bool found = false;
+
+	if (state_load(ml, true, &all) < 0)
+		return false;
+	for (size_t i = 0; i < all.n && !found; i++) {
+		const struct record *r = &all.v[i].rec;
+		char reason[4 * sizeof(r->reason)];
+
+		if (!all.v[i].ignored || strcmp(r->label, name) != 0)
+			continue;
+		/* the reason may hold a mount point any user chose */
+		table_display(r->reason, reason, sizeof(reason));
+		fprintf(stderr, "medialist: %s: not offered: %s: %s\n", name, r->kname, reason);
+		found = true;
+	}
+	state_free(&all);
+	return found;
+}
+
 /* Finds an offered medium by name, waiting for it with --wait. Prints
  * the error and returns an exit code, or 0 with *e filled. */
 static int lookup(const struct ml *ml, const char *name, struct entry *e)
@@ -94,6 +120,8 @@ static int lookup(const struct ml *ml, const char *name, struct entry *e)
 		return EXIT_FAILED;
 	}
 	r = state_find(ml, name, e);
+	if (r == -ENOENT && explain_not_offered(ml, name))
+		return EXIT_FAILED;
 	if (r < 0 || e->ignored) {
 		fprintf(stderr, "medialist: %s: %s\n", name,
 			r == -ENOENT || e->ignored ? "no such medium" : strerror(-r));

@@ -95,8 +95,10 @@ mount --bind "$MEDIA/auto/OFFERED" "$T/bind"
 ML unmount OFFERED > "$T/out" 2> "$T/err"; st=$?
 diag "bind: $(cat "$T/err")"
 check "unmount with a bind mount elsewhere is refused (1)" test $st -eq 1
+# (mediad refuses it; or, when an event for the device came first and
+# mediad withdrew it as the system's, medialist says why it is not offered)
 check "naming the foreign mount" \
-	grep -qF "cannot unmount OFFERED: mounted by the system on $T/bind: not unmounted" "$T/err"
+	grep -qE "cannot unmount OFFERED: mounted by the system on $T/bind: not unmounted|OFFERED: not offered: ${D#/dev/}p2: mounted by the system on $T/bind\$" "$T/err"
 both_mounted() { is_mounted "$T/bind" && is_mounted "$MEDIA/auto/OFFERED"; }
 check "both mounts still there" both_mounted
 umount "$T/bind"
@@ -185,7 +187,17 @@ mkdir -p "$T/bbind"
 mount --bind "$MEDIA/auto/BTR" "$T/bbind"
 ML eject BTR > "$T/out" 2> "$T/err"; st=$?
 check "btrfs bind-mounted elsewhere: eject refused (1)" test $st -eq 1
-check "naming the bind mount" grep -qF "${B#/dev/} is mounted by the system on $T/bbind" "$T/err"
+check "naming the bind mount" \
+	grep -qE "${B#/dev/} is mounted by the system on $T/bbind|BTR: not offered: ${B#/dev/}: mounted by the system on $T/bbind\$" "$T/err"
+# an event for the device while the bind mount stands: mediad lists it as
+# the system's, and medialist tells why BTR is not offered, not "no such
+# medium"
+echo change > "/sys/block/${B#/dev/}/uevent"
+check "an event meanwhile lists it as the system's" wait_until 10 "$STATE/ignored" \
+	sh -c "grep -qF 'reason=mounted by the system on $T/bbind' '$STATE/ignored/${B#/dev/}' 2>/dev/null"
+ML eject BTR > "$T/out" 2> "$T/err"; st=$?
+check "then eject says why it is not offered (1)" sh -c "test $st -eq 1 &&
+	grep -qx 'medialist: BTR: not offered: ${B#/dev/}: mounted by the system on $T/bbind' '$T/err'"
 umount "$T/bbind"
 # while the bind mount stood, an event for the device (the eject's own
 # open, udev's watch) may have found it mounted by the system and listed
