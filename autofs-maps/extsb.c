@@ -74,6 +74,32 @@ bool extsb_clean(const uint8_t *sb, size_t len, int64_t now, char *why, size_t s
 	return why[0] == '\0';
 }
 
+#define MOUNT_OPTS_OFFSET 0x200
+#define MOUNT_OPTS_LEN 64
+
+bool extsb_opts_terminated(const uint8_t *sb, size_t len, char *why, size_t size)
+{
+	if (len < MOUNT_OPTS_OFFSET + MOUNT_OPTS_LEN || le16(sb + 0x38) != SB_MAGIC ||
+	    memchr(sb + MOUNT_OPTS_OFFSET, '\0', MOUNT_OPTS_LEN))
+		return true;
+	snprintf(why, size, "its superblock's default mount options are not terminated "
+		 "(a kernel without the fix of CVE-2025-40198 reads past them)");
+	return false;
+}
+
+bool extsb_opts_terminated_dev(const char *dev, char *why, size_t size)
+{
+	uint8_t sb[1024];
+	int fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	ssize_t n;
+
+	if (fd < 0)
+		return true;
+	n = pread(fd, sb, sizeof(sb), SB_OFFSET);
+	close(fd);
+	return n != (ssize_t)sizeof(sb) || extsb_opts_terminated(sb, sizeof(sb), why, size);
+}
+
 bool extsb_clean_dev(const char *dev, char *why, size_t size)
 {
 	uint8_t sb[1024];

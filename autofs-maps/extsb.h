@@ -24,4 +24,13 @@ bool extsb_clean(const uint8_t *sb, size_t len, int64_t now, char *why, size_t s
  * when it cannot be read. */
 bool extsb_clean_dev(const char *dev, char *why, size_t size);
 
+/* False (with why) when an ext superblock's default mount options
+ * (s_mount_opts, 64 bytes at 0x200) hold no NUL: ext4 on kernels before
+ * the fix of CVE-2025-40198 (6.1.158, 6.6.114, 6.12.54, 6.17.4) reads
+ * past them, and a hostile stick can carry exactly that. True for
+ * anything else, a short or unreadable superblock included (the mount
+ * itself then fails or not, as for every type). */
+bool extsb_opts_terminated(const uint8_t *sb, size_t len, char *why, size_t size);
+bool extsb_opts_terminated_dev(const char *dev, char *why, size_t size);
+
 #endif

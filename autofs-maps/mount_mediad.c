@@ -312,6 +312,10 @@ int main(int argc, char **argv)
 		return EX_FAIL;
 	if (fake)
 		return EX_MOUNTED;
+	/* no attempt at all for an ext superblock whose default mount
+	 * options a kernel would read past (extsb.h) */
+	if (!strncmp(type, "ext", 3) && !extsb_opts_terminated_dev(dev, rep.error, sizeof(rep.error)))
+		n = 0;
 	for (int i = 0; i < n; i++) {
 		const struct mount_attempt *a = &plan[i];
 		char why[400] = "", line[600], sb_why[120];

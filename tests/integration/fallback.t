@@ -10,7 +10,9 @@
 #    Windows volume read-only;
 #  - ext4 with a feature this kernel can only read: read-only;
 #  - ext4 with a feature this kernel cannot read at all: not mounted, the
-#    kernel's message in mount_error.
+#    kernel's message in mount_error;
+#  - ext4 whose superblock's default mount options hold no NUL
+#    (CVE-2025-40198): refused before any mount, the reason in mount_error.
 . "$(dirname "$0")/lib.sh"
 
 export MEDIAD_CONFIG="$CONF"
@@ -165,4 +167,23 @@ check "medialist mount fails (1) with the kernel's reason" \
 	sh -c "[ $st -eq 1 ] && grep -q 'cannot mount NOFEATURE .*unsupported optional features' '$T/err'"
 ML info NOFEATURE > "$T/info" 2>&1
 check "medialist info shows the error" grep -q "^mount_error .*unsupported optional features" "$T/info"
+
+# a hostile stick: the superblock's default mount options fill their 64
+# bytes with no NUL, which ext4 before the fix of CVE-2025-40198 reads
+# past (a fixed kernel, like this host's, refuses it with E2BIG). Its
+# checksum is made right again (debugfs's dirty, checksums not verified
+# on open), as an attacker's would be. mount.mediad refuses it before any
+# mount, with its reason.
+mkimg "$T/o.img" ext4 LONGOPTS
+printf '%064d' 0 | tr 0 a | dd of="$T/o.img" bs=1 seek=$((1024 + 512)) conv=notrunc 2>/dev/null
+debugfs -w -n -R dirty "$T/o.img" >/dev/null 2>&1
+check "the crafted superblock's checksum is right" \
+	sh -c "! dumpe2fs -h '$T/o.img' 2>&1 | grep -qi 'checksum does not match'"
+attach O "$T/o.img"
+check "unterminated mount options: published" wait_link LONGOPTS
+check "unterminated mount options: access fails" sh -c "! ls '$MEDIA/list/LONGOPTS/' >/dev/null 2>&1"
+check "unterminated mount options: mount_error names the CVE" \
+	wait_until 5 "$STATE/media" rec_has LONGOPTS mount_error "CVE-2025-40198"
+check "unterminated mount options: never mounted" \
+	sh -c "! grep -q ' $MEDIA/auto/LONGOPTS ' /proc/self/mountinfo"
 done_testing

@@ -142,6 +142,34 @@ static void test_not_ext(void **state)
 	assert_false(extsb_clean(sb, 512, NOW, why, sizeof(why)));
 }
 
+/* CVE-2025-40198: 64 bytes of default mount options without a NUL are
+ * refused; a terminated field (what tune2fs writes), no ext magic or a
+ * short read are not this check's to refuse */
+static void test_unterminated_mount_opts(void **state)
+{
+	uint8_t sb[1024];
+	char why[200] = "";
+
+	(void)state;
+	clean_sb(sb);
+	assert_true(extsb_opts_terminated(sb, sizeof(sb), why, sizeof(why)));
+	memcpy(sb + 0x200, "errors=remount-ro,nodelalloc", 29);
+	assert_true(extsb_opts_terminated(sb, sizeof(sb), why, sizeof(why)));
+	memset(sb + 0x200, 'a', 63);
+	assert_true(extsb_opts_terminated(sb, sizeof(sb), why, sizeof(why)));
+	assert_string_equal(why, "");
+	memset(sb + 0x200, 'a', 64);
+	assert_false(extsb_opts_terminated(sb, sizeof(sb), why, sizeof(why)));
+	assert_non_null(strstr(why, "CVE-2025-40198"));
+	/* the byte after the field is not part of it */
+	sb[0x240] = '\0';
+	assert_false(extsb_opts_terminated(sb, sizeof(sb), why, sizeof(why)));
+	put16(sb, 0x38, 0x1234);
+	assert_true(extsb_opts_terminated(sb, sizeof(sb), why, sizeof(why)));
+	put16(sb, 0x38, 0xEF53);
+	assert_true(extsb_opts_terminated(sb, 0x23F, why, sizeof(why)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +179,7 @@ int main(void)
 		cmocka_unit_test(test_due_checks_call_for_fsck),
 		cmocka_unit_test(test_unknown_features_call_for_fsck),
 		cmocka_unit_test(test_not_ext),
+		cmocka_unit_test(test_unterminated_mount_opts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
