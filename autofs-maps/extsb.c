@@ -87,33 +87,34 @@ bool extsb_opts_terminated(const uint8_t *sb, size_t len, char *why, size_t size
 	return false;
 }
 
-bool extsb_opts_terminated_dev(const char *dev, char *why, size_t size)
+/* The superblock's first 1,024 bytes: 0, or -errno (-EIO when short) */
+static int read_sb(const char *dev, uint8_t sb[1024])
 {
-	uint8_t sb[1024];
 	int fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	ssize_t n;
 
 	if (fd < 0)
-		return true;
-	n = pread(fd, sb, sizeof(sb), SB_OFFSET);
+		return -errno;
+	n = pread(fd, sb, 1024, SB_OFFSET);
 	close(fd);
-	return n != (ssize_t)sizeof(sb) || extsb_opts_terminated(sb, sizeof(sb), why, size);
+	return n == 1024 ? 0 : -EIO;
+}
+
+bool extsb_opts_terminated_dev(const char *dev, char *why, size_t size)
+{
+	uint8_t sb[1024] = { 0 };
+
+	return read_sb(dev, sb) < 0 || extsb_opts_terminated(sb, sizeof(sb), why, size);
 }
 
 bool extsb_clean_dev(const char *dev, char *why, size_t size)
 {
-	uint8_t sb[1024];
-	int fd = open(dev, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	ssize_t n;
+	uint8_t sb[1024] = { 0 };
+	int r = read_sb(dev, sb);
 
-	if (fd < 0) {
-		snprintf(why, size, "cannot read its superblock: %s", strerror(errno));
-		return false;
-	}
-	n = pread(fd, sb, sizeof(sb), SB_OFFSET);
-	close(fd);
-	if (n != (ssize_t)sizeof(sb)) {
-		snprintf(why, size, "cannot read its superblock");
+	if (r < 0) {
+		snprintf(why, size, "cannot read its superblock%s%s", r == -EIO ? "" : ": ",
+			 r == -EIO ? "" : strerror(-r));
 		return false;
 	}
 	return extsb_clean(sb, sizeof(sb), (int64_t)time(NULL), why, size);
