@@ -14,6 +14,7 @@ file removed (unless --keep), also on failure and on SIGINT/SIGTERM.
 """
 
 import argparse
+import faulthandler
 import os
 import shutil
 import statistics
@@ -41,6 +42,8 @@ LOGS = os.path.join(os.environ.get("E2E_CACHE", "/var/cache/mediad/e2e"),
                     "logs")    # console, channel and guest logs of the last run
 BUDGET = 1200                 # seconds per mode: stop starting scenarios after this
                               # (the encrypted-media scenarios alone take 3-6 min under TCG)
+HUNG = BUDGET + 600           # seconds: past this the run is hung (a whole run takes
+                              # 6 min): say where each thread is, fail, kill every QEMU
 
 # Failures understood but not fixed yet: reported as TAP TODO (they show,
 # and do not fail the run). Each names what is left, for the issue notes.
@@ -270,8 +273,10 @@ class Runner:
             for t in threads:
                 t.start()
             for t in threads:
-                while t.is_alive():     # a timed join lets signals in
-                    t.join(0.5)
+                while t.is_alive() and not qd.stopping.is_set():
+                    t.join(0.5)     # a timed join lets signals in
+                    if time.monotonic() - self.t0 > HUNG:
+                        self.hung()
         except SystemExit:
             print("# interrupted: every QEMU killed, temp files removed",
                   flush=True)
@@ -285,6 +290,16 @@ class Runner:
                 shutil.rmtree(self.tmp, ignore_errors=True)
         self.summary()
         return 1 if self.failed or self.n == 0 else 0
+
+    def hung(self):
+        """A step that never returns (a wait with no deadline, a guest
+        that stopped answering) must not eat CI's time: say where every
+        thread is, count a failure, and let main() kill the guests."""
+        self.emit(False, "the run is hung after %ds; where each thread "
+                  "is follows" % HUNG)
+        faulthandler.dump_traceback(file=sys.stdout, all_threads=True)
+        sys.stdout.flush()
+        qd.stopping.set()
 
     def keep_logs(self):
         """Logs (never images) of the last run survive in LOGS."""

@@ -146,31 +146,56 @@ def tcplay_volume(ctx):
     ctx.vm.unplug_usb("tp")
 
 
-def tcplay_create(dev, pw):
-    """tcplay -c on dev, answering its prompts on a pseudo-terminal."""
-    import pty
+def tcplay_create(dev, pw, timeout=60):
+    """tcplay -c on dev, answering its prompts on a pseudo-terminal.
+
+    tcplay prints "Passphrase: " and only then turns echo off with
+    TCSETSF, which discards whatever input is waiting: an answer written
+    as soon as the prompt shows can be thrown away, and tcplay then waits
+    for ever (it hung CI's run for an hour). So a passphrase is written
+    only once echo is off; the y/n question is a plain read. The pty is
+    made with openpty and tcplay started by Popen, which is safe from a
+    thread (pty.fork runs Python in the child), and nothing waits past
+    the deadline: tcplay is killed and the scenario fails."""
     import select
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execv("/usr/sbin/tcplay", ["tcplay", "-c", "-d", dev, "-a",
-                                      "SHA512", "-b", "AES-256-XTS",
-                                      "--insecure-erase"])
+    import termios
+    master, slave = os.openpty()
+    proc = subprocess.Popen(
+        ["/usr/sbin/tcplay", "-c", "-d", dev, "-a", "SHA512", "-b",
+         "AES-256-XTS", "--insecure-erase"], stdin=slave, stdout=slave,
+        stderr=slave, start_new_session=True, close_fds=True)
+    os.close(slave)
     out, answers = b"", [b"Passphrase", b"Repeat passphrase", b"(y/n)"]
-    end = time.time() + 120
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], 0.5)
-        if r:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        if answers and answers[0] in out.split(b"\n")[-1]:
-            os.write(fd, (b"y" if answers[0] == b"(y/n)" else pw.encode())
-                     + b"\n")
+    end = time.monotonic() + timeout
+    try:
+        while time.monotonic() < end:
+            r, _, _ = select.select([master], [], [], 0.1)
+            if r:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:         # EIO: tcplay closed the terminal
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            if not answers or answers[0] not in out.split(b"\n")[-1]:
+                continue
+            if answers[0] == b"(y/n)":
+                os.write(master, b"y\n")
+            elif termios.tcgetattr(master)[3] & termios.ECHO:
+                continue                # not reading the passphrase yet
+            else:
+                os.write(master, pw.encode() + b"\n")
             answers.pop(0)
-    _, st = os.waitpid(pid, 0)
-    if st != 0 or b"All done" not in out:
-        raise RuntimeError("tcplay failed: %r" % out[-300:])
+        rc = proc.wait(timeout=max(end - time.monotonic(), 1))
+    except subprocess.TimeoutExpired:
+        rc = None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    if rc != 0 or b"All done" not in out:
+        raise RuntimeError("tcplay failed (%s): %r" % (
+            "still running after %d s" % timeout if rc is None
+            else "exit %d" % rc, out[-300:]))
