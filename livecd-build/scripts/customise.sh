@@ -67,6 +67,10 @@ for unit in getty@tty1 serial-getty@ttyS0; do
 		"$ROOT/etc/systemd/system/$unit.service.d/autologin.conf"
 done
 install -m 0644 "$cfg/motd" "$ROOT/etc/motd"
+# the static motd says what matters: no run-parts of update-motd.d (a
+# shell, run-parts and uname) on the autologin's path at every boot
+sed -i '/pam_motd.so motd=\/run\/motd.dynamic/d' "$ROOT/etc/pam.d/login"
+grep -q 'pam_motd.so noupdate' "$ROOT/etc/pam.d/login" || die "pam.d/login changed: no static motd"
 echo mediad-live > "$ROOT/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tmediad-live\n::1\tlocalhost ip6-localhost ip6-loopback\n' \
 	> "$ROOT/etc/hosts"
