@@ -128,8 +128,10 @@ static int ask_tty(const char *name, struct buf *b, size_t max)
 	quiet.c_lflag |= ICANON;
 	sigaction(SIGINT, &sa, &old_int); /* no SA_RESTART: the read returns */
 	sigaction(SIGTERM, &sa, &old_term);
-	dprintf(fd, "Passphrase for %s: ", name);
+	/* echo off (and what was typed ahead dropped) before the prompt
+	 * shows: a line typed once it shows is never flushed */
 	tcsetattr(fd, TCSAFLUSH, &quiet);
+	dprintf(fd, "Passphrase for %s: ", name);
 	r = read_line(fd, b, max);
 	tcsetattr(fd, TCSAFLUSH, &t);
 	dprintf(fd, "\n");

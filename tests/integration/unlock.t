@@ -73,12 +73,14 @@ check "without device-mapper: status 1, the key fits, nothing opened" \
 check "the container is not marked unlocked" sh -c "! grep -q '^unlocked_as=.' '$STATE/ignored/$K2'"
 
 # the terminal: a prompt, and no echo of what is typed
-python3 - "$BUILD/medialist" "$CONF" "$STATE" "$MEDIA" "$K2" "$PASS" > "$T/tty" 2>&1 <<'PY'
-import os, pty, select, sys, time
-ml, conf, state, media, name, pw = sys.argv[1:]
+# (under strace, to see the order of the prompt and the flush)
+python3 - "$BUILD/medialist" "$CONF" "$STATE" "$MEDIA" "$K2" "$PASS" "$T/strace" > "$T/tty" 2>&1 <<'PY'
+import os, pty, select, signal, sys, termios, time
+ml, conf, state, media, name, pw, trace = sys.argv[1:]
 pid, fd = pty.fork()
 if pid == 0:
-    os.execv(ml, [ml, "-c", conf, "-s", state, "-m", media, "unlock", name, "--test"])
+    os.execv("/usr/bin/strace", ["strace", "-o", trace, "-e", "trace=ioctl,write",
+             ml, "-c", conf, "-s", state, "-m", media, "unlock", name, "--test"])
 out, end, sent = b"", time.time() + 20, False
 while time.time() < end:
     r, _, _ = select.select([fd], [], [], 0.2)
@@ -91,15 +93,27 @@ while time.time() < end:
             break
         out += d
     if not sent and b"Passphrase for" in out:
-        time.sleep(0.2)      # echo is off by now (TCSAFLUSH before the read)
+        # typed the moment the prompt shows, as a quick user or a script
+        # would: echo must be off (and the flush done) already
+        print("ECHO", "on" if termios.tcgetattr(fd)[3] & termios.ECHO else "off")
         os.write(fd, pw.encode() + b"\n")
         sent = True
+if time.time() >= end:
+    os.kill(pid, signal.SIGKILL)
 _, st = os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors="replace"))
 print("\nSTATUS", os.waitstatus_to_exitcode(st))
 PY
 check "terminal: asked 'Passphrase for $K2'" grep -q "Passphrase for $K2:" "$T/tty"
-check "terminal: status 0" grep -qx "STATUS 0" "$T/tty"
+check "terminal: echo is off once the prompt shows" grep -qx "ECHO off" "$T/tty"
+# a line typed between the prompt and a flushing tcsetattr would be lost
+flush_first() {
+	f=$(grep -n 'TCSETSF' "$T/strace" | head -1 | cut -d: -f1)
+	p=$(grep -n 'write(.*"Passphrase for' "$T/strace" | head -1 | cut -d: -f1)
+	[ -n "$f" ] && [ -n "$p" ] && [ "$f" -lt "$p" ]
+}
+check "terminal: echo off and the flush before the prompt is written" flush_first
+check "terminal: a line typed at once is read (status 0)" grep -qx "STATUS 0" "$T/tty"
 check "terminal: what was typed is not echoed" sh -c "! grep -qF '$PASS' '$T/tty'"
 
 # bad requests

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -53,11 +54,14 @@ int main(int argc, char **argv)
 			seen[n] = '\0';
 		}
 		if (!typed && strstr(seen, argv[1])) {
-			/* the prompt is written before echo is turned off:
-			 * give the program a moment to get to its read */
-			struct timespec ts = { 0, 200 * 1000 * 1000 };
+			/* a program that writes its prompt before it turns
+			 * echo off (and flushes): wait for echo off, 2 s at
+			 * most, as a line typed before would be lost */
+			struct timespec ts = { 0, 20 * 1000 * 1000 };
+			struct termios t;
 
-			nanosleep(&ts, NULL);
+			for (int i = 0; i < 100 && tcgetattr(fd, &t) == 0 && (t.c_lflag & ECHO); i++)
+				nanosleep(&ts, NULL);
 			if (write(fd, argv[2], strlen(argv[2])) < 0 || write(fd, "\n", 1) < 0)
 				perror("write");
 			typed = 1;
