@@ -114,8 +114,15 @@ start=$(date +%s)
 check "clean after the kernel's writeback, no sync" wait_until 120 "$STATE/media" rec_is SAFEME safe 1
 diag "clean $(( $(date +%s) - start )) s after the write (vm.dirty_expire_centisecs=$(cat /proc/sys/vm/dirty_expire_centisecs))"
 check "mediad did not flush it this time" test "$(grep -c "SAFEME ($A): flushed" "$LOG")" -eq "$nflushed"
+# (once the kernel has written the data back, ext4's journal commit, up
+# to 5 s later, can dirty the device again for its metadata: a second
+# dirty, clean pair is the truth, seen once in CI's kernel pass)
+events_pairs_since() {
+	tail -n +"$(($1 + 1))" "$T/hooklog" | grep -E '^(dirty|clean) ' | cut -d' ' -f1 |
+		tr '\n' ' ' | grep -Eqx '(dirty clean )+'
+}
 check "hooks saw dirty, then clean" \
-	wait_until 10 "$T" events_since "$n" 'dirty clean '
+	wait_until 10 "$T" events_pairs_since "$n"
 check "hooks saw every dirty followed by a clean, no two alike in a row" \
 	sh -c "grep -E '^(dirty|clean) ' '$T/hooklog' | cut -d' ' -f1 | tr '\n' ' ' | grep -Eqx '(dirty clean )+'"
 
