@@ -89,9 +89,10 @@ check "watch printed it" wait_until 10 "$T" grep -q "^clean SAFEME $A" "$T/watch
 # a small write after that flush is seen, though the inode the flush left
 # listed is still there: a new file's inode raises the count
 # events_since N WANT: the dirty and clean hook events after line N of the
-# hook log are WANT
+# hook log, as "dirty clean ...", match the extended regex WANT whole
 events_since() {
-	test "$(tail -n +"$(($1 + 1))" "$T/hooklog" | grep -E '^(dirty|clean) ' | cut -d' ' -f1 | tr '\n' ' ')" = "$2"
+	tail -n +"$(($1 + 1))" "$T/hooklog" | grep -E '^(dirty|clean) ' | cut -d' ' -f1 |
+		tr '\n' ' ' | grep -Eqx "$2"
 }
 n=$(wc -l < "$T/hooklog")
 echo small > "$MEDIA/list/SAFEME/small"
@@ -117,12 +118,8 @@ check "mediad did not flush it this time" test "$(grep -c "SAFEME ($A): flushed"
 # (once the kernel has written the data back, ext4's journal commit, up
 # to 5 s later, can dirty the device again for its metadata: a second
 # dirty, clean pair is the truth, seen once in CI's kernel pass)
-events_pairs_since() {
-	tail -n +"$(($1 + 1))" "$T/hooklog" | grep -E '^(dirty|clean) ' | cut -d' ' -f1 |
-		tr '\n' ' ' | grep -Eqx '(dirty clean )+'
-}
 check "hooks saw dirty, then clean" \
-	wait_until 10 "$T" events_pairs_since "$n"
+	wait_until 10 "$T" events_since "$n" '(dirty clean )+'
 check "hooks saw every dirty followed by a clean, no two alike in a row" \
 	sh -c "grep -E '^(dirty|clean) ' '$T/hooklog' | cut -d' ' -f1 | tr '\n' ' ' | grep -Eqx '(dirty clean )+'"
 
