@@ -20,7 +20,7 @@ cp "$initrd" "$o/initrd.img"
 ln "$squashfs" "$o/filesystem.squashfs" 2>/dev/null || cp "$squashfs" "$o/filesystem.squashfs"
 cp /usr/lib/PXELINUX/pxelinux.0 /usr/lib/syslinux/modules/bios/ldlinux.c32 "$o/"
 sum=$(sha256sum < "$squashfs" | cut -c1-64)
-args="console=ttyS0,115200n8 console=tty0 quiet live.fetch=$NETBOOT_URL/filesystem.squashfs live.sha256=$sum"
+args="console=ttyS0,115200n8 console=tty0 quiet cryptomgr.notests=1 live.fetch=$NETBOOT_URL/filesystem.squashfs live.sha256=$sum"
 
 cat > "$o/pxelinux.cfg/default" <<EOC
 # mediad live over the network (PXELINUX): kernel and initramfs by TFTP,
