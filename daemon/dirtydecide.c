@@ -8,7 +8,10 @@
 
 /* Seconds a filesystem may keep metadata only in memory after its pages
  * are written: the journal's commit interval (ext3/4: 5 s, xfs's log
- * worker and btrfs's transaction: 30 s), or commit= where it is set. */
+ * worker and btrfs's transaction: 30 s), or commit= where it is set;
+ * f2fs's checkpoint interval (cp_interval, 60 s). Only the fallback of
+ * a medium mediad could not flush (dirty.c flushes one that settles):
+ * a commit due then can still come late on a loaded machine. */
 static double settle_secs(const char *fstype, unsigned commit, bool global)
 {
 	/* the global counters are folded from per-cpu parts once a second */
@@ -19,8 +22,10 @@ static double settle_secs(const char *fstype, unsigned commit, bool global)
 		s = commit ? commit : 5;
 	else if (!strcmp(fstype, "btrfs"))
 		s = commit ? commit : 30;
-	else if (!strcmp(fstype, "xfs") || !strcmp(fstype, "f2fs"))
+	else if (!strcmp(fstype, "xfs"))
 		s = 30;
+	else if (!strcmp(fstype, "f2fs"))
+		s = 60;
 	return s > least ? s : least;
 }
 
@@ -88,9 +93,14 @@ struct dirty_verdict dirty_decide(const struct dirty_input *in, struct dirty_sta
 		if (st->clean_since == 0)
 			st->clean_since = in->now;
 	} else {
+		/* written since, and clean now: what writeback allocated may
+		 * still wait for the journal; never called safe while
+		 * mediad's flush, which would prove it, is running */
 		if (st->clean_since == 0)
 			st->clean_since = in->now;
-		v.safe = in->now - st->clean_since >= settle_secs(in->fstype, in->commit, !c->per_device);
+		v.settling = true;
+		v.safe = !in->flushing && in->now - st->clean_since >=
+						  settle_secs(in->fstype, in->commit, !c->per_device);
 	}
 	return v;
 }

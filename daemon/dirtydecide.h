@@ -38,6 +38,7 @@ struct dirty_input {
 	double now;               /* seconds (ev_now) */
 	bool fresh;               /* just mounted: clean needs no settling */
 	bool flushed;             /* mediad's own flush of it just ended */
+	bool flushing;            /* mediad's own flush of it is running */
 };
 
 /* What the decision keeps of a medium from one poll to the next (struct
@@ -55,6 +56,10 @@ struct dirty_verdict {
 	bool safe;
 	const char *source;       /* "bdi", "meminfo"; "" when not mounted rw */
 	bool needed;              /* mounted read-write: keep polling */
+	bool settling;            /* clean since a write, but neither just
+				   * mounted nor flushed by mediad since: a
+				   * flush would prove it (it commits the
+				   * journal), waiting can only guess */
 };
 
 /* Decides for in, updating *st. */

@@ -21,7 +21,9 @@ struct medium {
 	/* daemon/dirty.c: the safe-to-remove decision's state between polls
 	 * (daemon/dirtydecide.h) */
 	struct dirty_state dirty;
+	bool settling;         /* the last poll's verdict (dirtydecide.h) */
 	unsigned flush_serial; /* 0: no flush running */
+	bool flush_settling;   /* the running flush proves a settling medium */
 	/* daemon/idleflush.c: whether mediad's own flush would have work */
 	struct idleflush_watch flushw;
 };

@@ -2,7 +2,8 @@
 /* Unit tests for daemon/dirtydecide.c, the safe-to-remove decision, over
  * its cases: not mounted read-write, dirty pages against the per-cpu
  * slack, inodes left listed after mediad's own flush, the journal's
- * settling time per filesystem, a fresh mount, writes in flight. */
+ * settling time per filesystem and the flush that ends it, a fresh mount,
+ * writes in flight. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -175,7 +176,7 @@ static void test_settle_per_fstype(void **state)
 	assert_true(settles_after("ext4", 12, true, 60) == 12);
 	assert_true(settles_after("xfs", 0, true, 60) == 30);
 	assert_true(settles_after("xfs", 5, true, 60) == 30); /* no commit= there */
-	assert_true(settles_after("f2fs", 0, true, 60) == 30);
+	assert_true(settles_after("f2fs", 0, true, 90) == 60); /* cp_interval */
 	assert_true(settles_after("btrfs", 0, true, 60) == 30);
 	assert_true(settles_after("btrfs", 10, true, 60) == 10);
 	/* no journal: two polls' worth on the device's own counters... */
@@ -186,6 +187,53 @@ static void test_settle_per_fstype(void **state)
 	assert_true(settles_after("ext4", 1, false, 60) == 2);
 	assert_true(settles_after("ext4", 0, false, 60) == 5);
 	assert_true(settles_after("xfs", 0, false, 60) == 30);
+}
+
+/* Clean after a write, neither fresh nor flushed: settling, which a flush
+ * ends (safe at once); never safe by the clock while that flush runs. */
+static void test_settling_and_its_flush(void **state)
+{
+	struct dirty_state st;
+	struct dirty_input in = rd("ext4", 100);
+	struct dirty_verdict v;
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	in.c.inodes = 1; /* written */
+	v = dirty_decide(&in, &st);
+	assert_false(v.safe);
+	assert_false(v.settling); /* dirty, not settling */
+	in.c.inodes = 0; /* the kernel wrote it back */
+	in.now = 101;
+	v = dirty_decide(&in, &st);
+	assert_false(v.safe);
+	assert_true(v.settling);
+	/* the flush that proves it runs past the commit interval: not safe */
+	in.flushing = true;
+	in.now = 107;
+	v = dirty_decide(&in, &st);
+	assert_false(v.safe);
+	assert_true(v.settling);
+	/* it ended, still clean: safe, not settling any more */
+	in.flushing = false;
+	in.flushed = true;
+	in.now = 107.25;
+	v = dirty_decide(&in, &st);
+	assert_true(v.safe);
+	assert_false(v.settling);
+	in.flushed = false;
+	in.now = 107.5;
+	v = dirty_decide(&in, &st);
+	assert_true(v.safe);
+	assert_false(v.settling);
+	/* a fresh mount never settles */
+	memset(&st, 0, sizeof(st));
+	in.fresh = true;
+	v = dirty_decide(&in, &st);
+	assert_true(v.safe);
+	assert_false(v.settling);
+	/* without its flush, the clock still ends it (the fallback) */
+	assert_true(settles_after("ext4", 0, true, 60) == 5);
 }
 
 static void test_dirt_restarts_the_clock(void **state)
@@ -322,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_inflight_writes),
 		cmocka_unit_test(test_fresh_mount),
 		cmocka_unit_test(test_settle_per_fstype),
+		cmocka_unit_test(test_settling_and_its_flush),
 		cmocka_unit_test(test_dirt_restarts_the_clock),
 		cmocka_unit_test(test_stale_inodes_after_flush),
 		cmocka_unit_test(test_flush_excuses_only_clean_lists),
