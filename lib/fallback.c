@@ -13,7 +13,8 @@
  *     read it at all. The note says recent changes may be missing.
  * Every attempt of a driver with an error policy names one (errors=
  * remount-ro unless the options chose continue): never the superblock's,
- * which the stick writes (options.c, opts_errors_word). Options that ask
+ * which the stick writes (options.c, opts_errors_word); and every ext3/4
+ * attempt names barrier unless the options chose (opts_barrier_word). Options that ask
  * for errors=panic, suid or dev are refused, not mended. */
 #include "fallback.h"
 
@@ -46,6 +47,7 @@ static int add(struct mount_attempt *a, const char *type, const char *base, bool
 	       const char *extra)
 {
 	const char *errors = opts_has_errors(base) ? NULL : opts_errors_word(type);
+	const char *barrier = opts_has_barrier(base) ? NULL : opts_barrier_word(type);
 	size_t used = 0;
 	int r = 0;
 
@@ -62,6 +64,8 @@ static int add(struct mount_attempt *a, const char *type, const char *base, bool
 		r |= opts_append_word(a->options, sizeof(a->options), &used, "windows_names", 13);
 	if (errors)
 		r |= opts_append_word(a->options, sizeof(a->options), &used, errors, strlen(errors));
+	if (barrier)
+		r |= opts_append_word(a->options, sizeof(a->options), &used, barrier, strlen(barrier));
 	if (extra)
 		r |= opts_append_word(a->options, sizeof(a->options), &used, extra, strlen(extra));
 	return r ? -ENOSPC : 0;

@@ -71,6 +71,24 @@ const char *opts_errors_word(const char *mounttype)
 	return NULL;
 }
 
+/* The write-cache policy. Without barrier on the mount, ext3/4 take it
+ * from the superblock, which the stick writes ("tune2fs -o nobarrier", or
+ * "nobarrier" in its default mount options): then neither the journal's
+ * commits nor syncfs flush the device's volatile write cache, and a stick
+ * mediad calls safe to remove may still hold the last writes in that
+ * cache. So every ext3/4 mount names barrier, unless root's options.TYPE
+ * chose barrier or nobarrier itself. (ext2 has no journal and may be
+ * mounted by a driver that knows no barrier option.) */
+const char *opts_barrier_word(const char *mounttype)
+{
+	return !strcmp(mounttype, "ext3") || !strcmp(mounttype, "ext4") ? "barrier" : NULL;
+}
+
+bool opts_has_barrier(const char *opts)
+{
+	return opts_has(opts, "barrier") || opts_has(opts, "nobarrier");
+}
+
 /* The comma-separated word at s (len bytes) is an errors= setting; *ok
  * says whether mediad allows its value: remount-ro, or continue (a choice
  * for root's configuration; it keeps the kernel up). Never panic. */
@@ -170,6 +188,9 @@ int opts_for(const struct opts_policy *p, const char *fstype, bool readonly,
 	/* an override may name remount-ro or continue itself; else ours */
 	if (opts_errors_word(mtype) && !opts_has_errors(options))
 		r |= append(options, &len, opts_errors_word(mtype));
+	/* the same for the write cache: root may name nobarrier */
+	if (opts_barrier_word(mtype) && !opts_has_barrier(options))
+		r |= append(options, &len, opts_barrier_word(mtype));
 	return r ? -ENOSPC : 0;
 }
 

@@ -51,6 +51,12 @@ const char *opts_errors_word(const char *mounttype);
 /* True when opts holds an errors=VALUE word, whatever the value. */
 bool opts_has_errors(const char *opts);
 
+/* "barrier" for a kernel type whose superblock can turn the device's
+ * cache flushes off (ext3, ext4), NULL for the others: opts_for names it
+ * unless the options say barrier or nobarrier (opts_has_barrier). */
+const char *opts_barrier_word(const char *mounttype);
+bool opts_has_barrier(const char *opts);
+
 /* -EPERM, with the word in why, when options hold suid, dev or an errors=
  * other than remount-ro and continue; else 0. */
 int opts_refuse_unsafe(const char *options, char *why, size_t why_size);

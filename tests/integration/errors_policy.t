@@ -4,7 +4,9 @@
 # handed (issue 14, findings 3 and 7). An ext4 stick whose superblock asks
 # the kernel to panic on an error (tune2fs -e panic) is offered and mounted
 # through automount with errors=remount-ro: the record, the mount report and
-# /proc/self/mountinfo say so. The panic is never triggered: nothing here
+# /proc/self/mountinfo say so; its superblock also turns the device's cache
+# flushes off (tune2fs -o nobarrier, and mount_opts=nobarrier), and the
+# mount has barrier all the same. The panic is never triggered: nothing here
 # corrupts the filesystem. mount.mediad run by hand refuses a device mediad
 # has no link for (not offered, or a newer generation than the link's),
 # and options asking for errors=panic, suid or dev; its ntfs-3g branch adds
@@ -20,8 +22,11 @@ has_word() { case ",$1," in *",$2,"*) return 0 ;; esac; return 1; }
 MM() { "$BUILD/mount.mediad" "$@"; }
 
 mkimg "$T/p.img" ext4 PANICKY
-tune2fs -e panic "$T/p.img" >/dev/null
+tune2fs -e panic -o nobarrier -E mount_opts=nobarrier "$T/p.img" >/dev/null
 check "the image asks the kernel to panic on errors" test "$(errors_of "$T/p.img")" = Panic
+check "and to mount without cache flushes" \
+	sh -c "dumpe2fs -h '$T/p.img' 2>/dev/null | grep -Eq '^(Default mount|Mount) options: .*nobarrier'"
+
 mkimg "$T/n.img" ext4 NOTOFFERED
 truncate -s 16M "$T/w.img"
 mkntfs -q -F -L NTFSKEY "$T/w.img" >/dev/null 2>&1
@@ -44,6 +49,12 @@ sopts=$(super_opts "$MEDIA/auto/PANICKY")
 # superblock's own policy: this line is the proof the mount overrode it
 check "mountinfo: the mount has errors=remount-ro ($sopts)" has_word "$sopts" errors=remount-ro
 check "mountinfo: not errors=panic" sh -c "! echo '$sopts' | grep -q 'errors=panic'"
+check "the record's options hold barrier" has_word "$opts" barrier
+# (mountinfo shows barrier only where it differs from the superblock's
+# default; the kernel's full list for the filesystem says it either way)
+check "mountinfo: barrier, though the superblock says nobarrier ($sopts)" has_word "$sopts" barrier
+check "the kernel's options for it: barrier, not nobarrier" \
+	sh -c "grep -qx barrier /proc/fs/ext4/$(basename "$P")/options && ! grep -qx nobarrier /proc/fs/ext4/$(basename "$P")/options"
 check "mountinfo: nosuid,nodev" \
 	sh -c "mo=\$(awk -v d='$MEDIA/auto/PANICKY' '\$5 == d {print \$6}' /proc/self/mountinfo)
 	case \",\$mo,\" in *,nosuid,*nodev,*|*,nodev,*nosuid,*) ;; *) exit 1 ;; esac"

@@ -17,14 +17,14 @@ static void test_ext4_rw(void **state)
 	(void)state;
 	assert_int_equal(fallback_plan("ext4", "rw,nosuid,nodev", a), 3);
 	assert_string_equal(a[0].type, "ext4");
-	assert_string_equal(a[0].options, "nosuid,nodev,errors=remount-ro");
+	assert_string_equal(a[0].options, "nosuid,nodev,errors=remount-ro,barrier");
 	assert_true(a[0].fsck);
 	assert_false(a[0].readonly);
-	assert_string_equal(a[1].options, "ro,nosuid,nodev,errors=remount-ro");
+	assert_string_equal(a[1].options, "ro,nosuid,nodev,errors=remount-ro,barrier");
 	assert_true(a[1].readonly);
 	assert_false(a[1].fsck);
 	assert_false(a[1].noreplay);
-	assert_string_equal(a[2].options, "ro,nosuid,nodev,errors=remount-ro,noload");
+	assert_string_equal(a[2].options, "ro,nosuid,nodev,errors=remount-ro,barrier,noload");
 	assert_true(a[2].noreplay);
 }
 
@@ -59,7 +59,7 @@ static void test_errors_policy(void **state)
 	}
 	/* ext4 read-only: the noload step too */
 	assert_int_equal(fallback_plan("ext4", "nosuid,nodev,ro", a), 2);
-	assert_string_equal(a[1].options, "ro,nosuid,nodev,errors=remount-ro,noload");
+	assert_string_equal(a[1].options, "ro,nosuid,nodev,errors=remount-ro,barrier,noload");
 	/* no policy where the driver has none */
 	assert_int_equal(fallback_plan("xfs", "nosuid,nodev", a), 3);
 	for (int i = 0; i < 3; i++)
@@ -69,6 +69,34 @@ static void test_errors_policy(void **state)
 		assert_null(strstr(a[i].options, "errors="));
 	assert_int_equal(fallback_plan("ext4", "nosuid,suid", a), -EPERM);
 	assert_int_equal(fallback_plan("ntfs-3g", "dev", a), -EPERM);
+}
+
+/* Every ext3/ext4 step names barrier (the superblock can turn the cache
+ * flushes off), once, unless the record chose barrier or nobarrier. */
+static void test_barrier(void **state)
+{
+	struct mount_attempt a[FALLBACK_MAX];
+	int n;
+
+	(void)state;
+	n = fallback_plan("ext3", "nosuid,nodev", a);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < n; i++)
+		assert_true(opts_has(a[i].options, "barrier"));
+	n = fallback_plan("ext4", "nosuid,nodev,errors=remount-ro,barrier", a);
+	for (int i = 0; i < n; i++)
+		assert_null(strstr(strstr(a[i].options, "barrier") + 1, "barrier"));
+	n = fallback_plan("ext4", "nosuid,nodev,nobarrier", a);
+	for (int i = 0; i < n; i++) {
+		assert_true(opts_has(a[i].options, "nobarrier"));
+		assert_false(opts_has(a[i].options, "barrier"));
+	}
+	n = fallback_plan("ext2", "nosuid,nodev", a);
+	for (int i = 0; i < n; i++)
+		assert_null(strstr(a[i].options, "barrier"));
+	n = fallback_plan("vfat", "nosuid,nodev", a);
+	for (int i = 0; i < n; i++)
+		assert_null(strstr(a[i].options, "barrier"));
 }
 
 static void test_readonly_medium(void **state)
@@ -138,6 +166,7 @@ int main(void)
 		cmocka_unit_test(test_ext4_rw),       cmocka_unit_test(test_readonly_medium),
 		cmocka_unit_test(test_ntfs),          cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_has_option),    cmocka_unit_test(test_errors_policy),
+		cmocka_unit_test(test_barrier),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,8 +46,8 @@ static void test_types(void **state)
 	p.have_ntfs3 = false;
 	expect(&p, "ntfs", false, false, "ntfs-3g",
 	       "nosuid,nodev,uid=1000,gid=1000,fmask=0133,dmask=0022,windows_names");
-	expect(&p, "ext4", false, false, "ext4", "nosuid,nodev,errors=remount-ro");
-	expect(&p, "ext3", false, false, "ext3", "nosuid,nodev,errors=remount-ro");
+	expect(&p, "ext4", false, false, "ext4", "nosuid,nodev,errors=remount-ro,barrier");
+	expect(&p, "ext3", false, false, "ext3", "nosuid,nodev,errors=remount-ro,barrier");
 	expect(&p, "ext2", false, false, "ext2", "nosuid,nodev,errors=remount-ro");
 	expect(&p, "f2fs", false, false, "f2fs", "nosuid,nodev");
 	expect(&p, "hfsplus", false, false, "hfsplus", "nosuid,nodev");
@@ -64,11 +64,11 @@ static void test_ro_rules(void **state)
 	struct opts_policy p = pol();
 
 	(void)state;
-	expect(&p, "ext4", true, false, "ext4", "nosuid,nodev,ro,errors=remount-ro");
-	expect(&p, "ext4", false, true, "ext4", "nosuid,nodev,ro,errors=remount-ro");
+	expect(&p, "ext4", true, false, "ext4", "nosuid,nodev,ro,errors=remount-ro,barrier");
+	expect(&p, "ext4", false, true, "ext4", "nosuid,nodev,ro,errors=remount-ro,barrier");
 	p.internal_rw = true;
-	expect(&p, "ext4", false, true, "ext4", "nosuid,nodev,errors=remount-ro");
-	expect(&p, "ext4", true, true, "ext4", "nosuid,nodev,ro,errors=remount-ro");
+	expect(&p, "ext4", false, true, "ext4", "nosuid,nodev,errors=remount-ro,barrier");
+	expect(&p, "ext4", true, true, "ext4", "nosuid,nodev,ro,errors=remount-ro,barrier");
 	p.noexec = true;
 	expect(&p, "xfs", false, false, "xfs", "nosuid,nodev,noexec");
 }
@@ -143,12 +143,37 @@ static void test_errors_policy(void **state)
 	assert_int_equal(opts_check_override("vfat", "errors=continue", false, why, sizeof(why)), 0);
 	/* an override naming a policy keeps it; one without gets ours */
 	p.override[opts_type_index("ext4")] = "noatime,errors=continue";
-	expect(&p, "ext4", false, false, "ext4", "nosuid,nodev,noatime,errors=continue");
+	expect(&p, "ext4", false, false, "ext4", "nosuid,nodev,noatime,errors=continue,barrier");
 	p.override[opts_type_index("ext4")] = "data=journal";
-	expect(&p, "ext4", true, false, "ext4", "nosuid,nodev,ro,data=journal,errors=remount-ro");
+	expect(&p, "ext4", true, false, "ext4",
+	       "nosuid,nodev,ro,data=journal,errors=remount-ro,barrier");
 	assert_true(opts_has_errors("a,errors=x,b"));
 	assert_false(opts_has_errors("a,noerrors=x"));
 	assert_false(opts_has_errors(""));
+}
+
+/* barrier on every ext3/ext4 mount, whatever the superblock says (its
+ * nobarrier would leave the device's write cache unflushed by commits and
+ * syncfs); root's override may name barrier or nobarrier itself. */
+static void test_barrier_policy(void **state)
+{
+	struct opts_policy p = pol();
+
+	(void)state;
+	assert_string_equal(opts_barrier_word("ext3"), "barrier");
+	assert_string_equal(opts_barrier_word("ext4"), "barrier");
+	assert_null(opts_barrier_word("ext2"));
+	assert_null(opts_barrier_word("vfat"));
+	assert_null(opts_barrier_word("btrfs"));
+	assert_null(opts_barrier_word("xfs"));
+	p.override[opts_type_index("ext4")] = "noatime,nobarrier";
+	expect(&p, "ext4", false, false, "ext4", "nosuid,nodev,noatime,nobarrier,errors=remount-ro");
+	p.override[opts_type_index("ext4")] = "barrier,noatime";
+	expect(&p, "ext4", false, false, "ext4", "nosuid,nodev,barrier,noatime,errors=remount-ro");
+	assert_true(opts_has_barrier("a,nobarrier"));
+	assert_true(opts_has_barrier("barrier"));
+	assert_false(opts_has_barrier("barriers,nobarrier=1"));
+	assert_false(opts_has_barrier(""));
 }
 
 /* what mount.mediad checks last, whoever wrote the options */
@@ -189,6 +214,7 @@ int main(void)
 		cmocka_unit_test(test_unmountable),
 		cmocka_unit_test(test_override),
 		cmocka_unit_test(test_errors_policy),
+		cmocka_unit_test(test_barrier_policy),
 		cmocka_unit_test(test_enforce),
 	};
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
